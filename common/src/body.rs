@@ -1,0 +1,207 @@
+//! Request bodies: size bound, content type, JSON shape, and field rules, in that order, each
+//! failing with its own 4xx before any handler logic runs.
+
+use http::header;
+use lambda_http::{Body, Request};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+use validator::Validate;
+
+use crate::error::{ApiError, FieldError};
+use crate::validation;
+
+/// The raw bytes of a request body, however the event carried them.
+pub fn bytes(req: &Request) -> &[u8] {
+    match req.body() {
+        Body::Empty => &[],
+        Body::Text(text) => text.as_bytes(),
+        Body::Binary(bytes) => bytes,
+        _ => &[],
+    }
+}
+
+fn is_json_media_type(raw: &str) -> bool {
+    let essence = raw
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Parses the body as a JSON object of type `T` and applies its `validator` rules.
+///
+/// Failures: 413 over `limit` bytes, 415 unless the content type is JSON, 400 for malformed
+/// JSON, a non-object body, NUL characters (PostgreSQL refuses them in text and jsonb), wrong
+/// field types, and rule violations, with one `details` entry per offending field.
+pub fn json<T: DeserializeOwned + Validate>(req: &Request, limit: usize) -> Result<T, ApiError> {
+    let raw = bytes(req);
+    if raw.len() > limit {
+        return Err(ApiError::PayloadTooLarge { limit });
+    }
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    match content_type {
+        Some(ct) if is_json_media_type(ct) => {}
+        // An empty body without a type is simply a missing body, reported below.
+        None if raw.iter().all(u8::is_ascii_whitespace) => {}
+        _ => return Err(ApiError::UnsupportedMediaType),
+    }
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::BadRequest("Request body is required".into()));
+    }
+    let value: Value = serde_json::from_slice(raw)
+        .map_err(|_| ApiError::BadRequest("Request body is not valid JSON".into()))?;
+    if !value.is_object() {
+        return Err(ApiError::BadRequest(
+            "Request body must be a JSON object".into(),
+        ));
+    }
+    let nul_fields = validation::fields_with_nul(&value);
+    if !nul_fields.is_empty() {
+        return Err(ApiError::Validation(
+            nul_fields
+                .into_iter()
+                .map(|f| FieldError::new(f, "Must not contain NUL characters"))
+                .collect(),
+        ));
+    }
+    let parsed: T = serde_path_to_error::deserialize(value).map_err(|err| {
+        ApiError::Validation(vec![validation::serde_field_error(
+            &err.path().to_string(),
+            &err.inner().to_string(),
+        )])
+    })?;
+    parsed.validate().map_err(validation::to_api_error)?;
+    Ok(parsed)
+}
+
+/// A field that may be absent (leave unchanged), `null` (clear it) or a value (set it).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Patch<T> {
+    #[default]
+    Absent,
+    Null,
+    Value(T),
+}
+
+impl<T> Patch<T> {
+    pub fn as_value(&self) -> Option<&T> {
+        match self {
+            Patch::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn is_absent(&self) -> bool {
+        matches!(self, Patch::Absent)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Only called when the key is present (absent keys take the `Default`).
+        Ok(match Option::<T>::deserialize(d)? {
+            Some(v) => Patch::Value(v),
+            None => Patch::Null,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::Method;
+
+    #[derive(Debug, Deserialize, Validate)]
+    struct Sample {
+        #[validate(length(min = 2, message = "Name must be at least 2 characters"))]
+        name: String,
+        #[serde(default)]
+        count: Option<i32>,
+        #[serde(default)]
+        note: Patch<String>,
+    }
+
+    fn request(content_type: Option<&str>, body: &str) -> Request {
+        let mut builder = http::Request::builder().method(Method::POST).uri("/x");
+        if let Some(ct) = content_type {
+            builder = builder.header(header::CONTENT_TYPE, ct);
+        }
+        builder.body(Body::Text(body.to_string())).unwrap()
+    }
+
+    fn parse(content_type: Option<&str>, body: &str) -> Result<Sample, ApiError> {
+        json::<Sample>(&request(content_type, body), 1024)
+    }
+
+    const JSON: Option<&str> = Some("application/json; charset=utf-8");
+
+    #[test]
+    fn accepts_a_valid_object() {
+        let s = parse(JSON, r#"{"name":"Ann","count":3,"unknown":true}"#).unwrap();
+        assert_eq!(s.name, "Ann");
+        assert_eq!(s.count, Some(3));
+        assert_eq!(s.note, Patch::Absent);
+    }
+
+    #[test]
+    fn distinguishes_null_from_absent() {
+        let s = parse(JSON, r#"{"name":"Ann","note":null}"#).unwrap();
+        assert_eq!(s.note, Patch::Null);
+        let s = parse(JSON, r#"{"name":"Ann","note":"hi"}"#).unwrap();
+        assert_eq!(s.note, Patch::Value("hi".into()));
+    }
+
+    #[test]
+    fn bad_bodies_get_the_right_status() {
+        let cases: &[(Option<&str>, &str, u16, &str)] = &[
+            (JSON, "{not json", 400, "malformed JSON"),
+            (JSON, "[1,2]", 400, "array body"),
+            (JSON, "\"text\"", 400, "scalar body"),
+            (JSON, "", 400, "empty body"),
+            (
+                Some("text/plain"),
+                r#"{"name":"Ann"}"#,
+                415,
+                "wrong content type",
+            ),
+            (None, r#"{"name":"Ann"}"#, 415, "missing content type"),
+            (JSON, r#"{"name":"A"}"#, 400, "rule violation"),
+            (JSON, r#"{"name":5}"#, 400, "wrong type"),
+            (JSON, r#"{"count":1}"#, 400, "missing field"),
+            (JSON, r#"{"name":"A\u0000nn"}"#, 400, "NUL character"),
+        ];
+        for (ct, body, status, case) in cases {
+            let err = parse(*ct, body).expect_err(case);
+            assert_eq!(err.status().as_u16(), *status, "case: {case}");
+        }
+    }
+
+    #[test]
+    fn oversized_bodies_are_413() {
+        let body = format!(r#"{{"name":"{}"}}"#, "x".repeat(2000));
+        let err = parse(JSON, &body).unwrap_err();
+        assert_eq!(err.status(), 413);
+    }
+
+    #[test]
+    fn type_errors_name_the_field() {
+        match parse(JSON, r#"{"name":"Ann","count":"three"}"#).unwrap_err() {
+            ApiError::Validation(fields) => assert_eq!(fields[0].field, "count"),
+            other => panic!("unexpected {other:?}"),
+        }
+        match parse(JSON, r#"{"count":1}"#).unwrap_err() {
+            ApiError::Validation(fields) => {
+                assert_eq!(fields[0].field, "name");
+                assert_eq!(fields[0].message, "Required");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! Schema migrations: the plain SQL files in `migrations/`, embedded in the binary and applied
+//! in order by refinery, which records each in its version table. Run as a step of its own
+//! (the `migrate` function, the local server at start, the test template), never per request.
+
+use refinery::Report;
+
+mod embedded {
+    refinery::embed_migrations!("../migrations");
+}
+
+/// Key of the advisory lock that serializes concurrent runners (two deploys, two test runs).
+const LOCK_KEY: i64 = 0x0b00_c1e6;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    #[error("could not take the migration lock")]
+    Lock(#[source] tokio_postgres::Error),
+    #[error("migration failed")]
+    Migration(#[source] refinery::Error),
+}
+
+/// Applies every migration not applied yet, all in one transaction.
+pub async fn run(client: &mut tokio_postgres::Client) -> Result<Report, MigrateError> {
+    client
+        .execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY])
+        .await
+        .map_err(MigrateError::Lock)?;
+    let outcome = embedded::migrations::runner()
+        .set_grouped(true)
+        .run_async(client)
+        .await
+        .map_err(MigrateError::Migration);
+    // Closing the connection releases the lock too; unlocking early is a courtesy.
+    let _ = client
+        .execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
+        .await;
+    outcome
+}
+
+/// Names of the embedded migrations, in order (for logs and the migrate function's answer).
+pub fn names() -> Vec<String> {
+    embedded::migrations::runner()
+        .get_migrations()
+        .iter()
+        .map(|m| m.to_string())
+        .collect()
+}

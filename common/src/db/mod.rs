@@ -1,0 +1,11 @@
+//! Database access: the connection pool (password or RDS IAM auth, TLS), migrations, and the
+//! statement helpers every handler uses.
+
+pub mod iam;
+pub mod migrate;
+pub mod pool;
+pub mod query;
+mod tls;
+
+pub use pool::{Conn, Pool, build_pool};
+pub use query::Db;

@@ -1,0 +1,21 @@
+//! What every function of the booking API shares: configuration, database access, auth,
+//! request parsing and validation, responses and errors.
+
+pub mod auth;
+pub mod body;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod lambda;
+pub mod request;
+pub mod response;
+pub mod state;
+pub mod telemetry;
+pub mod time;
+pub mod validation;
+
+pub use error::ApiError;
+pub use state::AppState;
+
+/// What a handler returns: a response, or an error that becomes the contract's envelope.
+pub type HandlerResult = Result<lambda_http::Response<lambda_http::Body>, ApiError>;

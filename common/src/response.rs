@@ -1,0 +1,84 @@
+//! Response shaping: the contract's envelope, JSON content type, and no caching of API answers.
+
+use http::{HeaderValue, StatusCode, header};
+use lambda_http::{Body, Response};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+const INTERNAL_ERROR_BODY: &str = r#"{"success":false,"error":"Internal server error"}"#;
+
+fn json_response(status: StatusCode, body: Vec<u8>) -> Response<Body> {
+    let mut resp = Response::new(Body::Binary(body));
+    *resp.status_mut() = status;
+    let headers = resp.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    // Answers carry personal data and session state: never let a shared cache keep them.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+fn envelope(status: StatusCode, value: &impl Serialize) -> Response<Body> {
+    match serde_json::to_vec(value) {
+        Ok(bytes) => json_response(status, bytes),
+        Err(err) => {
+            tracing::error!(error = %err, "response serialization failed");
+            json_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                INTERNAL_ERROR_BODY.as_bytes().to_vec(),
+            )
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Success<'a, T: Serialize> {
+    success: bool,
+    data: &'a T,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'a str>,
+}
+
+/// `{"success": true, "data": ...}` with the given status.
+pub fn success<T: Serialize>(status: StatusCode, data: &T) -> Response<Body> {
+    envelope(
+        status,
+        &Success {
+            success: true,
+            data,
+            message: None,
+        },
+    )
+}
+
+/// `{"success": true, "data": ..., "message": "..."}`.
+pub fn success_with_message<T: Serialize>(
+    status: StatusCode,
+    data: &T,
+    message: &str,
+) -> Response<Body> {
+    envelope(
+        status,
+        &Success {
+            success: true,
+            data,
+            message: Some(message),
+        },
+    )
+}
+
+/// `{"success": false, "error": "...", "details": ...}`.
+pub fn failure(status: StatusCode, message: &str, details: Option<Value>) -> Response<Body> {
+    let mut body = json!({"success": false, "error": message});
+    if let Some(details) = details {
+        body["details"] = details;
+    }
+    envelope(status, &body)
+}
+
+/// The 404 for a path no function serves (the local server's and the gateway layer's answer).
+pub fn route_not_found() -> Response<Body> {
+    failure(StatusCode::NOT_FOUND, "Route not found", None)
+}

@@ -1,0 +1,41 @@
+//! What a function builds once at start-up and reuses for every invocation.
+
+use crate::auth::JwtKeys;
+use crate::auth::password::Passwords;
+use crate::config::{Config, ConfigError};
+use crate::db::query::StatementCounter;
+use crate::db::{Db, Pool, build_pool};
+use crate::error::ApiError;
+
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub config: Config,
+    pub keys: JwtKeys,
+    pub passwords: Passwords,
+    pub pool: Pool,
+    pub statements: StatementCounter,
+}
+
+impl AppState {
+    /// Builds the state without touching the network: the first connection is made on demand.
+    pub fn new(config: Config) -> Result<Self, ConfigError> {
+        let passwords = Passwords::new(config.auth.bcrypt_cost)
+            .map_err(|e| ConfigError(format!("BCRYPT_COST: {e}")))?;
+        Ok(Self {
+            keys: JwtKeys::new(&config.auth),
+            pool: build_pool(&config.db)?,
+            passwords,
+            statements: StatementCounter::default(),
+            config,
+        })
+    }
+
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::new(Config::from_env()?)
+    }
+
+    /// A database connection for this request.
+    pub async fn db(&self) -> Result<Db, ApiError> {
+        Db::acquire(&self.pool, &self.statements).await
+    }
+}
