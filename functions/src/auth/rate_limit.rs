@@ -1,0 +1,120 @@
+//! Brute-force limits for login and register, counted in PostgreSQL in fixed windows (HTTP API
+//! throttling is per route, not per client, so the limits have to live here).
+//!
+//! - every login or register attempt counts against its source address;
+//! - every failed login counts against its account (the email, case-insensitively);
+//! - every registration attempt counts against its email.
+//!
+//! Over a limit the answer is 429 with `Retry-After` until the window ends; nothing is locked
+//! for longer than one window, so an attacker cannot keep a real user out beyond it.
+
+use common::ApiError;
+use common::config::RateLimits;
+use tokio_postgres::Row;
+
+/// The start of the current window; `$p` is the window length in seconds (double precision).
+macro_rules! window_start {
+    ($p:literal) => {
+        concat!(
+            "date_bin(make_interval(secs => ",
+            $p,
+            "), now(), TIMESTAMPTZ '2000-01-01 00:00:00+00')"
+        )
+    };
+}
+pub(crate) use window_start;
+
+/// Drops counters of windows long past, a few at a time, never waiting on a lock.
+macro_rules! sweep_old_windows {
+    () => {
+        "swept AS (DELETE FROM rate_limits WHERE ctid IN (SELECT ctid FROM rate_limits \
+         WHERE window_start < now() - interval '1 day' LIMIT 100 FOR UPDATE SKIP LOCKED))"
+    };
+}
+pub(crate) use sweep_old_windows;
+
+/// Seconds until the window that started at `window_start` ends; `$p` as in [`window_start`].
+macro_rules! retry_after {
+    ($p:literal) => {
+        concat!(
+            "GREATEST(1, ceil(extract(epoch FROM window_start + make_interval(secs => ",
+            $p,
+            ") - now())))::bigint AS retry_after"
+        )
+    };
+}
+pub(crate) use retry_after;
+
+/// Counts one hit in each bucket ($1, distinct names) and returns each bucket's total.
+const COUNT_HITS: &str = concat!(
+    "WITH ",
+    sweep_old_windows!(),
+    ", hits AS (INSERT INTO rate_limits AS r (bucket, window_start, hits) SELECT b, ",
+    window_start!("$2"),
+    ", 1 FROM unnest($1::text[]) AS b ON CONFLICT (bucket, window_start) DO UPDATE SET hits = r.hits + 1 ",
+    "RETURNING bucket, hits, window_start) SELECT bucket, hits, ",
+    retry_after!("$2"),
+    " FROM hits"
+);
+
+/// Counts one failed login against an account.
+pub const COUNT_FAILURE: &str = concat!(
+    "INSERT INTO rate_limits AS r (bucket, window_start, hits) VALUES ($1, ",
+    window_start!("$2"),
+    ", 1) ON CONFLICT (bucket, window_start) DO UPDATE SET hits = r.hits + 1"
+);
+
+pub fn address_bucket(address: &str) -> String {
+    format!("auth-address:{address}")
+}
+
+pub fn login_failures_bucket(email: &str) -> String {
+    format!("login-failures:{}", email.trim().to_lowercase())
+}
+
+pub fn registrations_bucket(email: &str) -> String {
+    format!("register:{}", email.trim().to_lowercase())
+}
+
+pub fn window_secs(limits: &RateLimits) -> f64 {
+    limits.window.as_secs_f64()
+}
+
+/// The 429 when `hits` is over `limit`.
+pub fn check(hits: i32, limit: i32, retry_after: i64) -> Result<(), ApiError> {
+    if hits > limit {
+        return Err(ApiError::RateLimited {
+            retry_after_secs: u64::try_from(retry_after).unwrap_or(1),
+        });
+    }
+    Ok(())
+}
+
+/// Counts a registration attempt for `email` from `address`; 429 if either is over its limit.
+pub async fn count_registration(
+    db: &common::db::Db,
+    limits: &RateLimits,
+    address: &str,
+    email: &str,
+) -> Result<(), ApiError> {
+    let address_key = address_bucket(address);
+    let email_key = registrations_bucket(email);
+    let buckets = vec![address_key.clone(), email_key];
+    let rows: Vec<Row> = db
+        .query(
+            COUNT_HITS,
+            &[&buckets, &window_secs(limits)],
+            "count registration attempt",
+        )
+        .await?;
+    for row in rows {
+        let bucket: String = row.get("bucket");
+        let limit = if bucket == address_key {
+            limits.attempts_per_address
+        } else {
+            limits.registrations_per_email
+        };
+        check(row.get("hits"), limit, row.get("retry_after"))?;
+    }
+    Ok(())
+}

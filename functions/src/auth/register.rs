@@ -1,0 +1,93 @@
+//! `POST /api/auth/register`: create an account (always role USER) and sign it in.
+
+use common::error::OnConstraint;
+use common::validation::{password_bytes, person_name};
+use common::{ApiError, AppState, HandlerResult, body, request};
+use http::{Method, StatusCode};
+use lambda_http::Request;
+use secrecy::SecretString;
+use serde::Deserialize;
+use validator::Validate;
+
+use super::{rate_limit, sign_in};
+use crate::routes::{Function, method_not_allowed};
+use crate::users::model::AccountUser;
+
+/// Any `role` in the body is not even read: new accounts are USER.
+#[derive(Debug, Deserialize, Validate)]
+#[serde(rename_all = "camelCase")]
+pub struct RegisterBody {
+    #[validate(
+        email(message = "Invalid email address"),
+        length(max = 254, message = "Email must be at most 254 characters")
+    )]
+    pub email: String,
+    #[validate(
+        length(min = 8, message = "Password must be at least 8 characters"),
+        custom(function = password_bytes)
+    )]
+    pub password: String,
+    #[validate(custom(function = person_name))]
+    pub name: Option<String>,
+    #[validate(custom(function = common::validation::phone))]
+    pub phone: Option<String>,
+}
+
+const CREATE_ACCOUNT: &str = "\
+WITH new_user AS (
+    INSERT INTO users (email, password_hash, name, phone) VALUES ($1, $2, $3, $4)
+    RETURNING id, email, name, phone, role, created_at
+), new_session AS (
+    INSERT INTO sessions (user_id, expires_at)
+    SELECT id, now() + make_interval(secs => $5) FROM new_user
+    RETURNING id, user_id
+)
+SELECT u.id, u.email, u.name, u.phone, u.role, u.created_at, s.id AS session_id
+FROM new_user u JOIN new_session s ON s.user_id = u.id";
+
+pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
+    if req.method() != Method::POST {
+        return Err(method_not_allowed(Function::AuthRegister));
+    }
+    let input: RegisterBody = body::json(&req, state.config.http.max_body_bytes)?;
+    let email = input.email.trim().to_string();
+    let db = state.db().await?;
+    rate_limit::count_registration(
+        &db,
+        &state.config.auth.rate_limits,
+        &request::source_ip(&req),
+        &email,
+    )
+    .await?;
+    let hash = state
+        .passwords
+        .hash(SecretString::from(input.password))
+        .await?;
+    let name = input.name.map(|n| n.trim().to_string());
+    let phone = input.phone.map(|p| p.trim().to_string());
+    let row = db
+        .query_opt(
+            CREATE_ACCOUNT,
+            &[
+                &email,
+                &hash,
+                &name,
+                &phone,
+                &state.keys.ttl().as_secs_f64(),
+            ],
+            "create account",
+        )
+        .await
+        .on_constraint("users_email_key", || {
+            ApiError::Conflict("User with this email already exists".into())
+        })?
+        .ok_or_else(|| ApiError::internal("account insert returned no row"))?;
+    let user = AccountUser::from_row(&row)?;
+    sign_in::respond(
+        state,
+        &user,
+        row.get("session_id"),
+        StatusCode::CREATED,
+        "Registration successful",
+    )
+}

@@ -1,0 +1,6 @@
+//! Lambda function for `/api/auth/register`.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    functions::run_function(functions::Function::AuthRegister).await
+}

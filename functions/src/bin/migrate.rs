@@ -1,0 +1,6 @@
+//! Applies pending schema migrations when invoked (once after each deploy).
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    functions::run_migrate().await
+}

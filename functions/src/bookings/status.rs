@@ -1,0 +1,167 @@
+//! Booking statuses and who may move a booking from one to another.
+
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum BookingStatus {
+    Pending,
+    Confirmed,
+    Cancelled,
+    Completed,
+}
+
+/// Who asks for a change: the booking's owner, or an administrator (anyone's booking).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    Owner,
+    Admin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    /// Cancelled and completed bookings never change again (409).
+    #[error("booking is {0:?} and can no longer change")]
+    Final(BookingStatus),
+    /// Only an administrator may confirm, complete, or reopen a booking (403).
+    #[error("only an administrator may set {0:?}")]
+    AdminOnly(BookingStatus),
+}
+
+impl BookingStatus {
+    pub const ALL: [BookingStatus; 4] = [
+        BookingStatus::Pending,
+        BookingStatus::Confirmed,
+        BookingStatus::Cancelled,
+        BookingStatus::Completed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BookingStatus::Pending => "PENDING",
+            BookingStatus::Confirmed => "CONFIRMED",
+            BookingStatus::Cancelled => "CANCELLED",
+            BookingStatus::Completed => "COMPLETED",
+        }
+    }
+
+    pub fn is_final(self) -> bool {
+        matches!(self, BookingStatus::Cancelled | BookingStatus::Completed)
+    }
+
+    /// Whether `actor` may change a booking in this status at all (reschedule, notes, status).
+    pub fn check_editable(self) -> Result<(), TransitionError> {
+        if self.is_final() {
+            return Err(TransitionError::Final(self));
+        }
+        Ok(())
+    }
+
+    /// Whether `actor` may move a booking from this status to `to`.
+    pub fn transition(self, to: BookingStatus, actor: Actor) -> Result<(), TransitionError> {
+        use BookingStatus::*;
+        match (self, to, actor) {
+            (Cancelled | Completed, _, _) => Err(TransitionError::Final(self)),
+            (from, to, _) if from == to => Ok(()),
+            (_, Cancelled, _) => Ok(()),
+            (_, Pending | Confirmed | Completed, Actor::Admin) => Ok(()),
+            (_, Pending | Confirmed | Completed, Actor::Owner) => {
+                Err(TransitionError::AdminOnly(to))
+            }
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("unknown booking status")]
+pub struct UnknownStatus;
+
+impl FromStr for BookingStatus {
+    type Err = UnknownStatus;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        BookingStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == s)
+            .ok_or(UnknownStatus)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BookingStatus::*;
+    use super::*;
+
+    /// Every (from, to, actor) combination, spelled out as the rules read.
+    #[test]
+    fn transition_table() {
+        use Actor::*;
+        let allowed = |from, to, actor| BookingStatus::transition(from, to, actor);
+        let cases = [
+            (Pending, Pending, Owner, Ok(())),
+            (
+                Pending,
+                Confirmed,
+                Owner,
+                Err(TransitionError::AdminOnly(Confirmed)),
+            ),
+            (Pending, Cancelled, Owner, Ok(())),
+            (
+                Pending,
+                Completed,
+                Owner,
+                Err(TransitionError::AdminOnly(Completed)),
+            ),
+            (
+                Confirmed,
+                Pending,
+                Owner,
+                Err(TransitionError::AdminOnly(Pending)),
+            ),
+            (Confirmed, Confirmed, Owner, Ok(())),
+            (Confirmed, Cancelled, Owner, Ok(())),
+            (
+                Confirmed,
+                Completed,
+                Owner,
+                Err(TransitionError::AdminOnly(Completed)),
+            ),
+            (Pending, Pending, Admin, Ok(())),
+            (Pending, Confirmed, Admin, Ok(())),
+            (Pending, Cancelled, Admin, Ok(())),
+            (Pending, Completed, Admin, Ok(())),
+            (Confirmed, Pending, Admin, Ok(())),
+            (Confirmed, Confirmed, Admin, Ok(())),
+            (Confirmed, Cancelled, Admin, Ok(())),
+            (Confirmed, Completed, Admin, Ok(())),
+        ];
+        for (from, to, actor, expected) in cases {
+            assert_eq!(
+                allowed(from, to, actor),
+                expected,
+                "{from:?} -> {to:?} by {actor:?}"
+            );
+        }
+        for from in [Cancelled, Completed] {
+            for to in BookingStatus::ALL {
+                for actor in [Owner, Admin] {
+                    assert_eq!(
+                        allowed(from, to, actor),
+                        Err(TransitionError::Final(from)),
+                        "{from:?} is final"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn statuses_round_trip_through_their_names() {
+        for status in BookingStatus::ALL {
+            assert_eq!(status.as_str().parse::<BookingStatus>().unwrap(), status);
+        }
+        assert!("pending".parse::<BookingStatus>().is_err());
+    }
+}

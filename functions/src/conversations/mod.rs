@@ -1,0 +1,220 @@
+//! `/api/conversations`: voice-agent conversation logs. Anyone may save one (linked to the
+//! caller when signed in); each user lists only their own, newest first, a page at a time.
+
+use chrono::{DateTime, Utc};
+use common::auth::caller::identify;
+use common::error::FieldError;
+use common::{ApiError, AppState, HandlerResult, body, request, response};
+use http::{Method, StatusCode};
+use lambda_http::Request;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::routes::{Function, method_not_allowed};
+use crate::session::{session_gone, with_caller};
+
+pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
+    match *req.method() {
+        Method::GET => list(state, req).await,
+        Method::POST => save(state, req).await,
+        _ => Err(method_not_allowed(Function::Conversations)),
+    }
+}
+
+pub const DEFAULT_LIMIT: i64 = 50;
+pub const MAX_LIMIT: i64 = 100;
+
+/// `limit` 1..=100 (default 50) and `offset` >= 0 (default 0); anything else is a 400.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl Page {
+    pub fn from_request(req: &Request) -> Result<Self, ApiError> {
+        let mut errors = Vec::new();
+        let mut number =
+            |name: &str, default: i64, min: i64, max: i64, message: &str| match request::query(
+                req, name,
+            ) {
+                None => default,
+                Some(raw) => match raw.parse::<i64>() {
+                    Ok(n) if (min..=max).contains(&n) => n,
+                    _ => {
+                        errors.push(FieldError::new(name, message));
+                        default
+                    }
+                },
+            };
+        let limit = number(
+            "limit",
+            DEFAULT_LIMIT,
+            1,
+            MAX_LIMIT,
+            "Must be an integer from 1 to 100",
+        );
+        let offset = number("offset", 0, 0, i64::MAX, "Must be an integer of at least 0");
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+        Ok(Self { limit, offset })
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ListItem {
+    id: Uuid,
+    summary: Option<String>,
+    #[serde(serialize_with = "common::time::serialize")]
+    created_at: DateTime<Utc>,
+    metadata: Option<Value>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Pagination {
+    total: i64,
+    limit: i64,
+    offset: i64,
+    has_more: bool,
+}
+
+#[derive(Serialize)]
+struct ListPage {
+    conversations: Vec<ListItem>,
+    pagination: Pagination,
+}
+
+const LIST: &str = with_caller!(
+    ", page AS (SELECT cv.id, cv.summary, cv.created_at, cv.metadata FROM conversations cv ",
+    "JOIN caller c ON cv.user_id = c.id ORDER BY cv.created_at DESC, cv.id DESC LIMIT $3 OFFSET $4) ",
+    "SELECT c.id AS caller_id, ",
+    "(SELECT count(*) FROM conversations WHERE user_id = c.id) AS total, ",
+    "p.id, p.summary, p.created_at, p.metadata ",
+    "FROM caller c LEFT JOIN page p ON true ORDER BY p.created_at DESC, p.id DESC"
+);
+
+async fn list(state: &AppState, req: Request) -> HandlerResult {
+    let caller = identify(&req, &state.keys).required()?;
+    let page = Page::from_request(&req)?;
+    let db = state.db().await?;
+    let rows = db
+        .query(
+            LIST,
+            &[
+                &caller.session_id,
+                &caller.user_id,
+                &page.limit,
+                &page.offset,
+            ],
+            "list conversations",
+        )
+        .await?;
+    let total: i64 = rows.first().ok_or_else(session_gone)?.get("total");
+    let conversations: Vec<ListItem> = rows
+        .iter()
+        .filter_map(|row| {
+            Some(ListItem {
+                id: row.get::<_, Option<Uuid>>("id")?,
+                summary: row.get("summary"),
+                created_at: row.get("created_at"),
+                metadata: row.get("metadata"),
+            })
+        })
+        .collect();
+    let seen = page.offset.saturating_add(conversations.len() as i64);
+    let body = ListPage {
+        conversations,
+        pagination: Pagination {
+            total,
+            limit: page.limit,
+            offset: page.offset,
+            has_more: seen < total,
+        },
+    };
+    Ok(response::success(StatusCode::OK, &body))
+}
+
+#[derive(Debug, Deserialize, Validate)]
+pub struct SaveConversationBody {
+    pub transcript: Map<String, Value>,
+    #[validate(length(max = 10000, message = "Summary must be at most 10000 characters"))]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub metadata: Option<Map<String, Value>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Saved {
+    id: Uuid,
+    user_id: Option<Uuid>,
+    transcript: Value,
+    summary: Option<String>,
+    metadata: Option<Value>,
+    #[serde(serialize_with = "common::time::serialize")]
+    created_at: DateTime<Utc>,
+}
+
+const SAVE_ANONYMOUS: &str = concat!(
+    "INSERT INTO conversations (user_id, transcript, summary, metadata) VALUES (NULL, $1, $2, $3) ",
+    "RETURNING id, user_id, transcript, summary, metadata, created_at"
+);
+
+/// Linked to the caller only if the session is live; otherwise saved unlinked, like any
+/// anonymous log.
+const SAVE_FOR_CALLER: &str = with_caller!(
+    "INSERT INTO conversations (user_id, transcript, summary, metadata) ",
+    "VALUES ((SELECT id FROM caller), $3, $4, $5) ",
+    "RETURNING id, user_id, transcript, summary, metadata, created_at"
+);
+
+async fn save(state: &AppState, req: Request) -> HandlerResult {
+    let caller = identify(&req, &state.keys).optional();
+    let input: SaveConversationBody = body::json(&req, state.config.http.max_transcript_bytes)?;
+    let transcript = Value::Object(input.transcript);
+    let metadata = input.metadata.map(Value::Object);
+    let db = state.db().await?;
+    let row = match caller {
+        Some(caller) => {
+            db.query_opt(
+                SAVE_FOR_CALLER,
+                &[
+                    &caller.session_id,
+                    &caller.user_id,
+                    &transcript,
+                    &input.summary,
+                    &metadata,
+                ],
+                "save conversation",
+            )
+            .await?
+        }
+        None => {
+            db.query_opt(
+                SAVE_ANONYMOUS,
+                &[&transcript, &input.summary, &metadata],
+                "save conversation",
+            )
+            .await?
+        }
+    }
+    .ok_or_else(|| ApiError::internal("conversation insert returned no row"))?;
+    let saved = Saved {
+        id: row.get("id"),
+        user_id: row.get("user_id"),
+        transcript: row.get("transcript"),
+        summary: row.get("summary"),
+        metadata: row.get("metadata"),
+        created_at: row.get("created_at"),
+    };
+    Ok(response::success_with_message(
+        StatusCode::CREATED,
+        &saved,
+        "Conversation saved successfully",
+    ))
+}

@@ -1,0 +1,65 @@
+//! The booking API as Lambda functions: one per API path (see [`routes::Function`]), the
+//! authorizer, and the migration runner. Handlers are plain async functions of a request and
+//! the shared state, so tests and the local server call them in-process.
+
+pub mod auth;
+pub mod authorizer;
+pub mod bookings;
+pub mod conversations;
+pub mod migrate;
+pub mod routes;
+pub mod services;
+mod session;
+pub mod users;
+
+pub use routes::{Access, Function};
+
+use common::AppState;
+use common::config::{AuthConfig, DbConfig};
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde_json::Value;
+
+/// Prints a start-up failure the way an operator will read it in the logs, then exits.
+fn fail_init(err: impl std::fmt::Display) -> ! {
+    tracing::error!(error = %err, "initialisation failed");
+    eprintln!("{err}");
+    std::process::exit(1)
+}
+
+/// The whole `main` of an API function: logs, configuration, state, runtime.
+pub async fn run_function(function: Function) -> Result<(), lambda_http::Error> {
+    common::telemetry::init_lambda();
+    let state = AppState::from_env().unwrap_or_else(|e| fail_init(e));
+    common::lambda::serve(state, move |state: &'static AppState, req| {
+        function.handle(state, req)
+    })
+    .await
+}
+
+/// The whole `main` of the authorizer: it needs only the JWT settings, no database.
+pub async fn run_authorizer() -> Result<(), lambda_runtime::Error> {
+    common::telemetry::init_lambda();
+    let auth = AuthConfig::from_env().unwrap_or_else(|e| fail_init(e));
+    let keys: &'static common::auth::JwtKeys =
+        Box::leak(Box::new(common::auth::JwtKeys::new(&auth)));
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        Ok::<Value, std::convert::Infallible>(authorizer::authorize(&event.payload, keys))
+    }))
+    .await
+}
+
+/// The whole `main` of the migration runner.
+pub async fn run_migrate() -> Result<(), lambda_runtime::Error> {
+    common::telemetry::init_lambda();
+    let db: &'static DbConfig = Box::leak(Box::new(
+        DbConfig::from_env().unwrap_or_else(|e| fail_init(e)),
+    ));
+    lambda_runtime::run(service_fn(move |_: LambdaEvent<Value>| async move {
+        migrate::run(db).await.map_err(|e| {
+            let message = common::error::ErrorChain(&e).to_string();
+            tracing::error!(error = %message, "migration failed");
+            lambda_runtime::Error::from(message)
+        })
+    }))
+    .await
+}

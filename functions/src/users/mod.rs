@@ -1,0 +1,202 @@
+//! `/api/users/{id}`: a profile with its counts (self or admin), and profile edits (self or
+//! admin). The role is never changed here.
+
+pub mod model;
+
+use common::auth::Role;
+use common::auth::caller::identify;
+use common::body::Patch;
+use common::error::OnConstraint;
+use common::validation::{person_name, phone};
+use common::{ApiError, AppState, HandlerResult, body, request, response};
+use http::{Method, StatusCode};
+use lambda_http::Request;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use validator::{Validate, ValidationError};
+
+use crate::routes::{Function, method_not_allowed};
+use crate::session::{caller_role, session_gone, with_caller};
+use model::Profile;
+
+pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
+    match *req.method() {
+        Method::GET => read(state, req).await,
+        Method::PUT => update(state, req).await,
+        _ => Err(method_not_allowed(Function::User)),
+    }
+}
+
+fn forbidden() -> ApiError {
+    ApiError::Forbidden("You can only access your own profile".into())
+}
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("User not found")
+}
+
+/// Self or admin; decided on the database's current role.
+fn check_access(caller_id: Uuid, role: Role, target: Uuid) -> Result<(), ApiError> {
+    if caller_id == target || role == Role::Admin {
+        Ok(())
+    } else {
+        Err(forbidden())
+    }
+}
+
+#[derive(Serialize)]
+struct Counts {
+    bookings: i64,
+    conversations: i64,
+}
+
+#[derive(Serialize)]
+struct ProfileWithCounts {
+    #[serde(flatten)]
+    profile: Profile,
+    #[serde(rename = "_count")]
+    count: Counts,
+}
+
+/// The target's profile and counts, joined only when the caller may see them.
+const READ: &str = with_caller!(
+    "SELECT c.id AS caller_id, c.role AS caller_role, ",
+    "u.id, u.email, u.name, u.phone, u.role, u.created_at, u.updated_at, ",
+    "(SELECT count(*) FROM bookings WHERE user_id = u.id) AS booking_count, ",
+    "(SELECT count(*) FROM conversations WHERE user_id = u.id) AS conversation_count ",
+    "FROM caller c LEFT JOIN users u ON u.id = $3 AND (c.id = $3 OR c.role = 'ADMIN')"
+);
+
+async fn read(state: &AppState, req: Request) -> HandlerResult {
+    let caller = identify(&req, &state.keys).required()?;
+    let id = request::path_id(&req)?;
+    let db = state.db().await?;
+    let row = db
+        .query_opt(
+            READ,
+            &[&caller.session_id, &caller.user_id, &id],
+            "read user",
+        )
+        .await?
+        .ok_or_else(session_gone)?;
+    check_access(caller.user_id, caller_role(&row)?, id)?;
+    if row.get::<_, Option<Uuid>>("id").is_none() {
+        return Err(not_found());
+    }
+    let body = ProfileWithCounts {
+        profile: Profile::from_row(&row)?,
+        count: Counts {
+            bookings: row.get("booking_count"),
+            conversations: row.get("conversation_count"),
+        },
+    };
+    Ok(response::success(StatusCode::OK, &body))
+}
+
+/// `name` and `phone` may be `null` to clear them; `email` may change but not be removed.
+/// Anything else (a `role`, say) is ignored.
+#[derive(Debug, Deserialize, Validate)]
+#[validate(schema(function = "validate_update"))]
+pub struct UpdateUserBody {
+    #[serde(default)]
+    pub name: Patch<String>,
+    #[serde(default)]
+    pub phone: Patch<String>,
+    #[validate(
+        email(message = "Invalid email address"),
+        length(max = 254, message = "Email must be at most 254 characters")
+    )]
+    pub email: Option<String>,
+}
+
+fn validate_update(body: &UpdateUserBody) -> Result<(), ValidationError> {
+    if body.name.is_absent() && body.phone.is_absent() && body.email.is_none() {
+        return Err(ValidationError::new("empty_update")
+            .with_message("Provide at least one of name, phone, email".into()));
+    }
+    if let Some(name) = body.name.as_value() {
+        person_name(name)?;
+    }
+    if let Some(number) = body.phone.as_value() {
+        phone(number)?;
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UpdatedUser {
+    id: Uuid,
+    email: String,
+    name: Option<String>,
+    phone: Option<String>,
+    role: Role,
+    #[serde(serialize_with = "common::time::serialize")]
+    updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+const CALLER: &str = with_caller!("SELECT c.id AS caller_id, c.role AS caller_role FROM caller c");
+
+const UPDATE: &str = "\
+UPDATE users SET
+    name = CASE WHEN $2 THEN $3 ELSE name END,
+    phone = CASE WHEN $4 THEN $5 ELSE phone END,
+    email = COALESCE($6, email),
+    updated_at = now()
+WHERE id = $1
+RETURNING id, email, name, phone, role, updated_at";
+
+fn patch_param(patch: &Patch<String>) -> (bool, Option<String>) {
+    match patch {
+        Patch::Absent => (false, None),
+        Patch::Null => (true, None),
+        Patch::Value(v) => (true, Some(v.trim().to_string())),
+    }
+}
+
+async fn update(state: &AppState, req: Request) -> HandlerResult {
+    let caller = identify(&req, &state.keys).required()?;
+    let id = request::path_id(&req)?;
+    let input: UpdateUserBody = body::json(&req, state.config.http.max_body_bytes)?;
+    let db = state.db().await?;
+    let row = db
+        .query_opt(
+            CALLER,
+            &[&caller.session_id, &caller.user_id],
+            "check caller",
+        )
+        .await?
+        .ok_or_else(session_gone)?;
+    check_access(caller.user_id, caller_role(&row)?, id)?;
+    let (set_name, name) = patch_param(&input.name);
+    let (set_phone, phone) = patch_param(&input.phone);
+    let email = input.email.map(|e| e.trim().to_string());
+    let row = db
+        .query_opt(
+            UPDATE,
+            &[&id, &set_name, &name, &set_phone, &phone, &email],
+            "update user",
+        )
+        .await
+        .on_constraint("users_email_key", || {
+            ApiError::Conflict("Email is already in use".into())
+        })?
+        .ok_or_else(not_found)?;
+    let role = row
+        .get::<_, String>("role")
+        .parse()
+        .map_err(ApiError::internal)?;
+    let updated = UpdatedUser {
+        id: row.get("id"),
+        email: row.get("email"),
+        name: row.get("name"),
+        phone: row.get("phone"),
+        role,
+        updated_at: row.get("updated_at"),
+    };
+    Ok(response::success_with_message(
+        StatusCode::OK,
+        &updated,
+        "Profile updated successfully",
+    ))
+}
