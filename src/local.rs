@@ -1,0 +1,181 @@
+//! `cargo run`: the whole API on one local port. With `DATABASE_URL` unset it starts a
+//! throwaway PostgreSQL under `target/`, migrates and seeds it, and removes it on Ctrl-C; with
+//! `DATABASE_URL` set it migrates that database and leaves its data alone.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use common::AppState;
+use common::config::{Config, Environment, Source};
+use tokio::net::TcpListener;
+
+use crate::server;
+
+const SEED: &str = include_str!("seed.sql");
+const DATABASE: &str = "booking";
+
+/// Settings that make sense on a laptop and nowhere else; the environment overrides each.
+fn local_default(key: &str) -> Option<String> {
+    let value = match key {
+        // Plain http on localhost: a Secure cookie would never come back.
+        "COOKIE_SECURE" => "false",
+        // Front-end dev servers on any local port.
+        "ALLOWED_ORIGINS" => "http://localhost:*,http://127.0.0.1:*",
+        // One process serves every route, so it gets a real pool.
+        "DB_POOL_SIZE" => "16",
+        _ => return None,
+    };
+    Some(value.to_string())
+}
+
+/// The environment, with local defaults and the database URL we settled on.
+pub struct LocalSource {
+    database_url: String,
+    jwt_secret: Option<String>,
+}
+
+impl Source for LocalSource {
+    fn get(&self, key: &str) -> Option<String> {
+        match key {
+            "DATABASE_URL" => Some(self.database_url.clone()),
+            "JWT_SECRET" => Environment.get(key).or_else(|| self.jwt_secret.clone()),
+            _ => Environment.get(key).or_else(|| local_default(key)),
+        }
+    }
+}
+
+/// A random secret for this run only, so a fresh checkout needs no setup. Tokens do not
+/// survive a restart; set JWT_SECRET to keep them.
+fn ephemeral_secret() -> String {
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+pub async fn migrate(url: &str) -> anyhow::Result<()> {
+    let (mut client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .with_context(|| format!("cannot connect to {}", redact(url)))?;
+    let task = tokio::spawn(connection);
+    let report = common::db::migrate::run(&mut client).await?;
+    for m in report.applied_migrations() {
+        tracing::info!(migration = %m, "applied");
+    }
+    drop(client);
+    let _ = task.await;
+    Ok(())
+}
+
+pub async fn seed(url: &str) -> anyhow::Result<()> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+    let task = tokio::spawn(connection);
+    client
+        .batch_execute(&format!("BEGIN; {SEED} COMMIT;"))
+        .await
+        .context("seeding failed")?;
+    drop(client);
+    let _ = task.await;
+    Ok(())
+}
+
+/// A URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+/// Runs the local server until Ctrl-C (or SIGTERM).
+pub async fn run() -> anyhow::Result<()> {
+    let port: u16 = match std::env::var("PORT") {
+        Ok(p) => p.parse().context("PORT must be a port number")?,
+        Err(_) => 3000,
+    };
+    let (database_url, cluster) = match Environment.get("DATABASE_URL") {
+        Some(url) => {
+            tracing::info!(database = %redact(&url), "using DATABASE_URL");
+            migrate(&url).await?;
+            (url, None)
+        }
+        None => {
+            // A stable port when free, so DATABASE_URL stays the same from run to run.
+            let options = devdb::ClusterOptions::new(target_dir().join("devdb"), "server")
+                .preferred_port(54329);
+            let cluster = devdb::Cluster::start(options).await?;
+            let admin = cluster.url("postgres");
+            devdb::create_database(&admin, DATABASE).await?;
+            let url = cluster.url(DATABASE);
+            migrate(&url).await?;
+            seed(&url).await?;
+            (url, Some(cluster))
+        }
+    };
+    let jwt_secret = match Environment.get("JWT_SECRET") {
+        Some(_) => None,
+        None => {
+            tracing::warn!("JWT_SECRET is not set: using a random secret for this run only");
+            Some(ephemeral_secret())
+        }
+    };
+    let config = Config::from_source(&LocalSource {
+        database_url: database_url.clone(),
+        jwt_secret,
+    })?;
+    let state = AppState::new(config)?;
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} (set PORT to use another port)"))?;
+    println!();
+    println!("  Booking API on http://{addr}");
+    println!("  Database      {}", redact(&database_url));
+    if cluster.is_some() {
+        println!("  Throwaway PostgreSQL: removed when you press Ctrl-C");
+        println!("  Seed logins   admin@example.com / password123 (ADMIN)");
+        println!("                user@example.com / password123 (USER)");
+    }
+    println!();
+    let outcome = server::serve(listener, state, shutdown_signal()).await;
+    if let Some(cluster) = cluster {
+        tracing::info!("stopping the throwaway PostgreSQL");
+        cluster.stop().await;
+    }
+    outcome
+}
