@@ -37,7 +37,7 @@ fn is_json_media_type(raw: &str) -> bool {
 /// Failures: 413 over `limit` bytes, 415 unless the content type is JSON, 400 for malformed
 /// JSON, a non-object body, NUL characters (PostgreSQL refuses them in text and jsonb), wrong
 /// field types, and rule violations, with one `details` entry per offending field.
-pub fn json<T: DeserializeOwned + Validate>(req: &Request, limit: usize) -> Result<T, ApiError> {
+pub fn json<T: JsonBody>(req: &Request, limit: usize) -> Result<T, ApiError> {
     let raw = bytes(req);
     if raw.len() > limit {
         return Err(ApiError::PayloadTooLarge { limit });
@@ -71,14 +71,55 @@ pub fn json<T: DeserializeOwned + Validate>(req: &Request, limit: usize) -> Resu
                 .collect(),
         ));
     }
-    let parsed: T = serde_path_to_error::deserialize(value).map_err(|err| {
-        ApiError::Validation(vec![validation::serde_field_error(
-            &err.path().to_string(),
-            &err.inner().to_string(),
-        )])
-    })?;
+    let parsed = deserialize_reporting_every_field::<T>(value)?;
     parsed.validate().map_err(validation::to_api_error)?;
     Ok(parsed)
+}
+
+/// A request body type: its `validator` rules plus the keys it cannot do without.
+pub trait JsonBody: DeserializeOwned + Validate {
+    /// Keys that must be present and not null; all are reported at once when missing.
+    const REQUIRED: &'static [&'static str] = &[];
+}
+
+/// Deserializes `value` as `T`, reporting every missing required key and every mistyped
+/// field, not only the first one serde stops at.
+fn deserialize_reporting_every_field<T: JsonBody>(mut value: Value) -> Result<T, ApiError> {
+    let mut errors: Vec<FieldError> = T::REQUIRED
+        .iter()
+        .filter(|key| value.get(**key).is_none_or(Value::is_null))
+        .map(|key| FieldError::new(*key, "Required"))
+        .collect();
+    // Each pass drops the field serde stopped at, so the next pass finds the next one.
+    loop {
+        match serde_path_to_error::deserialize::<_, T>(value.clone()) {
+            Ok(parsed) if errors.is_empty() => return Ok(parsed),
+            Ok(_) => break,
+            Err(err) => {
+                let error = validation::serde_field_error(
+                    &err.path().to_string(),
+                    &err.inner().to_string(),
+                );
+                let top = error
+                    .field
+                    .split(['.', '['])
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                let known = errors
+                    .iter()
+                    .any(|e| e.field == error.field || e.field == top);
+                if !known {
+                    errors.push(error);
+                }
+                match value.as_object_mut().and_then(|o| o.remove(&top)) {
+                    Some(_) => continue,
+                    None => break,
+                }
+            }
+        }
+    }
+    Err(ApiError::Validation(errors))
 }
 
 /// A field that may be absent (leave unchanged), `null` (clear it) or a value (set it).
@@ -100,6 +141,13 @@ impl<T> Patch<T> {
 
     pub fn is_absent(&self) -> bool {
         matches!(self, Patch::Absent)
+    }
+}
+
+// `validator` attaches the offending value to its errors, so a checked field must serialize.
+impl<T: serde::Serialize> serde::Serialize for Patch<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.as_value().serialize(s)
     }
 }
 
@@ -126,6 +174,10 @@ mod tests {
         count: Option<i32>,
         #[serde(default)]
         note: Patch<String>,
+    }
+
+    impl JsonBody for Sample {
+        const REQUIRED: &'static [&'static str] = &["name"];
     }
 
     fn request(content_type: Option<&str>, body: &str) -> Request {
@@ -200,6 +252,18 @@ mod tests {
             ApiError::Validation(fields) => {
                 assert_eq!(fields[0].field, "name");
                 assert_eq!(fields[0].message, "Required");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_offending_field_is_reported() {
+        match parse(JSON, r#"{"count":"three","note":7}"#).unwrap_err() {
+            ApiError::Validation(fields) => {
+                let mut names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+                names.sort();
+                assert_eq!(names, ["count", "name", "note"]);
             }
             other => panic!("unexpected {other:?}"),
         }

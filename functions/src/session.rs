@@ -1,8 +1,9 @@
 //! The caller's session, checked inside each handler's first statement: one round trip both
 //! proves the session is live (not revoked, not expired, user not deleted) and does the work.
 
-use common::ApiError;
 use common::auth::Role;
+use common::auth::caller::Caller;
+use common::{ApiError, AppState};
 use tokio_postgres::Row;
 
 /// Prefixes a statement with the `caller` CTE: the session's user and current role if the
@@ -29,4 +30,32 @@ pub fn caller_role(row: &Row) -> Result<Role, ApiError> {
     row.get::<_, String>("caller_role")
         .parse()
         .map_err(ApiError::internal)
+}
+
+const LIVE: &str = with_caller!("SELECT c.id FROM caller c");
+
+/// Passes on `result`, unless it is a refusal (a malformed id or body, found before any
+/// statement ran) and the caller's session is gone: then the answer is the 401, so a revoked
+/// token is refused the same way whatever it sends. Costs a round trip on the error path only.
+pub async fn unless_session_gone<T>(
+    state: &AppState,
+    caller: &Caller,
+    result: Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    let Err(refusal) = result else {
+        return result;
+    };
+    let live = state
+        .db()
+        .await?
+        .query_opt(
+            LIVE,
+            &[&caller.session_id, &caller.user_id],
+            "check session",
+        )
+        .await?;
+    match live {
+        Some(_) => Err(refusal),
+        None => Err(session_gone()),
+    }
 }

@@ -66,7 +66,8 @@ impl JwtKeys {
         validation.set_required_spec_claims(&["exp"]);
         validation.validate_exp = true;
         validation.validate_nbf = true;
-        validation.leeway = 30;
+        // Tokens come from our own NTP-synced hosts: a few seconds of skew, not the default 60.
+        validation.leeway = 5;
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),

@@ -26,6 +26,10 @@ pub struct LoginBody {
     pub password: String,
 }
 
+impl common::body::JsonBody for LoginBody {
+    const REQUIRED: &'static [&'static str] = &["email", "password"];
+}
+
 /// Counts the attempt against the address, reads the account's failures, and finds the user.
 const ATTEMPT: &str = concat!(
     "WITH ",

@@ -33,6 +33,10 @@ pub struct RegisterBody {
     pub phone: Option<String>,
 }
 
+impl common::body::JsonBody for RegisterBody {
+    const REQUIRED: &'static [&'static str] = &["email", "password"];
+}
+
 const CREATE_ACCOUNT: &str = "\
 WITH new_user AS (
     INSERT INTO users (email, password_hash, name, phone) VALUES ($1, $2, $3, $4)

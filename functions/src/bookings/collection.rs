@@ -15,7 +15,7 @@ use super::status::BookingStatus;
 use super::{NO_OVERLAP, overlap_conflict};
 use crate::routes::{Function, method_not_allowed};
 use crate::services::model::service_summary_columns;
-use crate::session::{session_gone, with_caller};
+use crate::session::{session_gone, unless_session_gone, with_caller};
 
 pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
     match *req.method() {
@@ -80,7 +80,7 @@ const LIST: &str = with_caller!(
 
 async fn list(state: &AppState, req: Request) -> HandlerResult {
     let caller = identify(&req, &state.keys).required()?;
-    let filter = ListFilter::from_request(&req)?;
+    let filter = unless_session_gone(state, &caller, ListFilter::from_request(&req)).await?;
     let db = state.db().await?;
     let status = filter.status.map(BookingStatus::as_str);
     let rows = db
@@ -123,6 +123,10 @@ pub struct CreateBookingBody {
     pub notes: Option<String>,
 }
 
+impl common::body::JsonBody for CreateBookingBody {
+    const REQUIRED: &'static [&'static str] = &["serviceId", "scheduledAt", "duration"];
+}
+
 const PREPARE: &str = with_caller!(
     "SELECT c.id AS caller_id, $4::timestamptz > now() AS in_future, ",
     "s.id AS service_ref, s.is_active FROM caller c LEFT JOIN services s ON s.id = $3"
@@ -143,7 +147,12 @@ pub fn in_the_past() -> ApiError {
 
 async fn create(state: &AppState, req: Request) -> HandlerResult {
     let caller = identify(&req, &state.keys).required()?;
-    let input: CreateBookingBody = body::json(&req, state.config.http.max_body_bytes)?;
+    let input: CreateBookingBody = unless_session_gone(
+        state,
+        &caller,
+        body::json(&req, state.config.http.max_body_bytes),
+    )
+    .await?;
     let db = state.db().await?;
     let check = db
         .query_opt(

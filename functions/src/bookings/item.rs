@@ -18,7 +18,7 @@ use super::status::{Actor, BookingStatus, TransitionError};
 use super::{NO_OVERLAP, overlap_conflict};
 use crate::routes::{Function, method_not_allowed};
 use crate::services::model::service_summary_columns;
-use crate::session::{caller_role, session_gone, with_caller};
+use crate::session::{caller_role, session_gone, unless_session_gone, with_caller};
 
 pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
     match *req.method() {
@@ -59,7 +59,7 @@ const READ: &str = with_caller!(
 
 async fn read(state: &AppState, req: Request) -> HandlerResult {
     let caller = identify(&req, &state.keys).required()?;
-    let id = request::path_id(&req)?;
+    let id = unless_session_gone(state, &caller, request::path_id(&req)).await?;
     let db = state.db().await?;
     let row = db
         .query_opt(
@@ -90,6 +90,8 @@ pub struct UpdateBookingBody {
     #[serde(default)]
     pub notes: Patch<String>,
 }
+
+impl common::body::JsonBody for UpdateBookingBody {}
 
 fn validate_update(body: &UpdateBookingBody) -> Result<(), ValidationError> {
     if body.scheduled_at.is_none() && body.status.is_none() && body.notes.is_absent() {
@@ -215,8 +217,13 @@ async fn apply(
 
 async fn update(state: &AppState, req: Request) -> HandlerResult {
     let caller = identify(&req, &state.keys).required()?;
-    let id = request::path_id(&req)?;
-    let input: UpdateBookingBody = body::json(&req, state.config.http.max_body_bytes)?;
+    let id = unless_session_gone(state, &caller, request::path_id(&req)).await?;
+    let input: UpdateBookingBody = unless_session_gone(
+        state,
+        &caller,
+        body::json(&req, state.config.http.max_body_bytes),
+    )
+    .await?;
     let change = Change {
         scheduled_at: input.scheduled_at,
         status: input.status,
@@ -232,7 +239,7 @@ async fn update(state: &AppState, req: Request) -> HandlerResult {
 
 async fn cancel(state: &AppState, req: Request) -> HandlerResult {
     let caller = identify(&req, &state.keys).required()?;
-    let id = request::path_id(&req)?;
+    let id = unless_session_gone(state, &caller, request::path_id(&req)).await?;
     let change = Change {
         scheduled_at: None,
         status: Some(BookingStatus::Cancelled),

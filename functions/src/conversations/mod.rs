@@ -13,7 +13,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::routes::{Function, method_not_allowed};
-use crate::session::{session_gone, with_caller};
+use crate::session::{session_gone, unless_session_gone, with_caller};
 
 pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
     match *req.method() {
@@ -100,7 +100,7 @@ const LIST: &str = with_caller!(
 
 async fn list(state: &AppState, req: Request) -> HandlerResult {
     let caller = identify(&req, &state.keys).required()?;
-    let page = Page::from_request(&req)?;
+    let page = unless_session_gone(state, &caller, Page::from_request(&req)).await?;
     let db = state.db().await?;
     let rows = db
         .query(
@@ -146,6 +146,10 @@ pub struct SaveConversationBody {
     pub summary: Option<String>,
     #[serde(default)]
     pub metadata: Option<Map<String, Value>>,
+}
+
+impl common::body::JsonBody for SaveConversationBody {
+    const REQUIRED: &'static [&'static str] = &["transcript"];
 }
 
 #[derive(Serialize)]

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use validator::{Validate, ValidationError};
 
 use crate::routes::{Function, method_not_allowed};
-use crate::session::{caller_role, session_gone, with_caller};
+use crate::session::{caller_role, session_gone, unless_session_gone, with_caller};
 use model::{Service, service_columns};
 
 pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
@@ -57,8 +57,8 @@ async fn list(state: &AppState, req: Request) -> HandlerResult {
     Ok(response::success(StatusCode::OK, &services))
 }
 
-/// Largest price `numeric(10,2)` holds.
-const MAX_PRICE: Decimal = Decimal::from_parts(999_999_999, 0, 0, false, 2);
+// 99999999.99 (the column is numeric(10, 2)): 9_999_999_999 x 10^-2, split into 32-bit words.
+const MAX_PRICE: Decimal = Decimal::from_parts(1_410_065_407, 2, 0, false, 2);
 
 #[derive(Debug, Deserialize, Validate)]
 #[serde(rename_all = "camelCase")]
@@ -76,6 +76,10 @@ pub struct CreateServiceBody {
     #[validate(custom(function = "valid_price"))]
     pub price: Option<serde_json::Number>,
     pub is_active: Option<bool>,
+}
+
+impl common::body::JsonBody for CreateServiceBody {
+    const REQUIRED: &'static [&'static str] = &["name", "duration"];
 }
 
 /// The exact decimal a JSON number spells (`25.5` stays 25.5, never 25.4999...).
@@ -110,7 +114,12 @@ const INSERT: &str = concat!(
 
 async fn create(state: &AppState, req: Request) -> HandlerResult {
     let caller = identify(&req, &state.keys).required()?;
-    let input: CreateServiceBody = body::json(&req, state.config.http.max_body_bytes)?;
+    let input: CreateServiceBody = unless_session_gone(
+        state,
+        &caller,
+        body::json(&req, state.config.http.max_body_bytes),
+    )
+    .await?;
     let db = state.db().await?;
     let row = db
         .query_opt(

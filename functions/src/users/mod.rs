@@ -13,10 +13,10 @@ use http::{Method, StatusCode};
 use lambda_http::Request;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-use validator::{Validate, ValidationError};
+use validator::{Validate, ValidateEmail, ValidationError};
 
 use crate::routes::{Function, method_not_allowed};
-use crate::session::{caller_role, session_gone, with_caller};
+use crate::session::{caller_role, session_gone, unless_session_gone, with_caller};
 use model::Profile;
 
 pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
@@ -69,7 +69,7 @@ const READ: &str = with_caller!(
 
 async fn read(state: &AppState, req: Request) -> HandlerResult {
     let caller = identify(&req, &state.keys).required()?;
-    let id = request::path_id(&req)?;
+    let id = unless_session_gone(state, &caller, request::path_id(&req)).await?;
     let db = state.db().await?;
     let row = db
         .query_opt(
@@ -99,28 +99,48 @@ async fn read(state: &AppState, req: Request) -> HandlerResult {
 #[validate(schema(function = "validate_update"))]
 pub struct UpdateUserBody {
     #[serde(default)]
+    #[validate(custom(function = "name_patch"))]
     pub name: Patch<String>,
     #[serde(default)]
+    #[validate(custom(function = "phone_patch"))]
     pub phone: Patch<String>,
-    #[validate(
-        email(message = "Invalid email address"),
-        length(max = 254, message = "Email must be at most 254 characters")
-    )]
-    pub email: Option<String>,
+    #[serde(default)]
+    #[validate(custom(function = "email_patch"))]
+    pub email: Patch<String>,
 }
 
+impl common::body::JsonBody for UpdateUserBody {}
+
 fn validate_update(body: &UpdateUserBody) -> Result<(), ValidationError> {
-    if body.name.is_absent() && body.phone.is_absent() && body.email.is_none() {
+    if body.name.is_absent() && body.phone.is_absent() && body.email.is_absent() {
         return Err(ValidationError::new("empty_update")
             .with_message("Provide at least one of name, phone, email".into()));
     }
-    if let Some(name) = body.name.as_value() {
-        person_name(name)?;
-    }
-    if let Some(number) = body.phone.as_value() {
-        phone(number)?;
-    }
     Ok(())
+}
+
+fn name_patch(name: &Patch<String>) -> Result<(), ValidationError> {
+    name.as_value().map_or(Ok(()), |n| person_name(n))
+}
+
+fn phone_patch(number: &Patch<String>) -> Result<(), ValidationError> {
+    number.as_value().map_or(Ok(()), |n| phone(n))
+}
+
+/// An email may change but never be removed: every account signs in with one.
+fn email_patch(email: &Patch<String>) -> Result<(), ValidationError> {
+    let invalid = |code: &'static str, message: &'static str| {
+        Err(ValidationError::new(code).with_message(message.into()))
+    };
+    match email {
+        Patch::Absent => Ok(()),
+        Patch::Null => invalid("required", "Email cannot be removed"),
+        Patch::Value(e) if !e.trim().validate_email() => invalid("email", "Invalid email address"),
+        Patch::Value(e) if e.trim().len() > 254 => {
+            invalid("length", "Email must be at most 254 characters")
+        }
+        Patch::Value(_) => Ok(()),
+    }
 }
 
 #[derive(Serialize)]
@@ -156,8 +176,13 @@ fn patch_param(patch: &Patch<String>) -> (bool, Option<String>) {
 
 async fn update(state: &AppState, req: Request) -> HandlerResult {
     let caller = identify(&req, &state.keys).required()?;
-    let id = request::path_id(&req)?;
-    let input: UpdateUserBody = body::json(&req, state.config.http.max_body_bytes)?;
+    let id = unless_session_gone(state, &caller, request::path_id(&req)).await?;
+    let input: UpdateUserBody = unless_session_gone(
+        state,
+        &caller,
+        body::json(&req, state.config.http.max_body_bytes),
+    )
+    .await?;
     let db = state.db().await?;
     let row = db
         .query_opt(
@@ -170,7 +195,7 @@ async fn update(state: &AppState, req: Request) -> HandlerResult {
     check_access(caller.user_id, caller_role(&row)?, id)?;
     let (set_name, name) = patch_param(&input.name);
     let (set_phone, phone) = patch_param(&input.phone);
-    let email = input.email.map(|e| e.trim().to_string());
+    let email = input.email.as_value().map(|e| e.trim().to_string());
     let row = db
         .query_opt(
             UPDATE,

@@ -1,0 +1,344 @@
+//! Register, login, logout, me: cookies, tokens, revocation, and the stricter login rules.
+
+use serde_json::json;
+
+use crate::support::{Session, TestApp};
+
+fn cookie_attributes(set_cookie: &str) -> Vec<String> {
+    set_cookie
+        .split(';')
+        .map(|p| p.trim().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn register_returns_user_token_and_session_cookie() {
+    let app = TestApp::spawn().await;
+    let resp = app
+        .post("/api/auth/register")
+        .json(json!({"email": "New@Example.com", "password": "password123", "name": "Ada", "phone": "+44 20 7946 0000"}))
+        .send()
+        .await;
+    resp.expect(201);
+    let user = &resp.data()["user"];
+    assert_eq!(user["email"], "New@Example.com");
+    assert_eq!(user["name"], "Ada");
+    assert_eq!(user["phone"], "+44 20 7946 0000");
+    assert_eq!(user["role"], "USER");
+    assert!(user.get("passwordHash").is_none() && user.get("password").is_none());
+    for field in ["id", "createdAt"] {
+        assert!(user[field].is_string(), "{field} in {user}");
+    }
+    let token = resp.data()["token"].as_str().unwrap();
+    let cookies = resp.set_cookies();
+    assert_eq!(cookies.len(), 1);
+    let attrs = cookie_attributes(&cookies[0]);
+    assert_eq!(attrs[0], format!("token={token}"));
+    for expected in [
+        "HttpOnly",
+        "Path=/",
+        "Max-Age=604800",
+        "SameSite=Lax",
+        "Secure",
+    ] {
+        assert!(
+            attrs.iter().any(|a| a == expected),
+            "{expected} missing in {attrs:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn register_ignores_a_role_in_the_body() {
+    let app = TestApp::spawn().await;
+    let resp = app
+        .post("/api/auth/register")
+        .json(json!({"email": "mallory@example.com", "password": "password123", "role": "ADMIN"}))
+        .send()
+        .await;
+    resp.expect(201);
+    assert_eq!(resp.data()["user"]["role"], "USER");
+    let stored = app
+        .count("SELECT count(*) FROM users WHERE role = 'ADMIN'", &[])
+        .await;
+    assert_eq!(stored, 0);
+}
+
+#[tokio::test]
+async fn register_rejects_a_taken_email_case_insensitively() {
+    let app = TestApp::spawn().await;
+    app.register("taken@example.com", "password123").await;
+    let resp = app
+        .post("/api/auth/register")
+        .json(json!({"email": "TAKEN@example.com", "password": "password456"}))
+        .send()
+        .await;
+    resp.expect(409);
+    assert_eq!(app.count("SELECT count(*) FROM users", &[]).await, 1);
+}
+
+#[tokio::test]
+async fn register_reports_each_invalid_field() {
+    let app = TestApp::spawn().await;
+    let resp = app
+        .post("/api/auth/register")
+        .json(json!({"email": "not-an-email", "password": "short", "name": "A"}))
+        .send()
+        .await;
+    resp.expect(400);
+    assert_eq!(resp.error(), "Validation failed");
+    let mut fields = resp.invalid_fields();
+    fields.sort();
+    assert_eq!(fields, ["email", "name", "password"]);
+    assert_eq!(app.count("SELECT count(*) FROM users", &[]).await, 0);
+}
+
+#[tokio::test]
+async fn register_refuses_passwords_bcrypt_would_truncate() {
+    let app = TestApp::spawn().await;
+    let long = "p".repeat(73);
+    let resp = app
+        .post("/api/auth/register")
+        .json(json!({"email": "long@example.com", "password": long}))
+        .send()
+        .await;
+    resp.expect(400);
+    assert_eq!(resp.invalid_fields(), ["password"]);
+    // 71 bytes is still accepted and must be the whole password, not a prefix.
+    let exact = "é".repeat(35) + "x"; // 71 bytes
+    app.register("exact@example.com", &exact).await;
+    let prefix = &exact[..exact.len() - 1];
+    app.post("/api/auth/login")
+        .json(json!({"email": "exact@example.com", "password": prefix}))
+        .send()
+        .await
+        .expect(401);
+}
+
+#[tokio::test]
+async fn concurrent_registrations_of_one_email_give_one_account() {
+    // Above the per-email registration limit, which has its own test.
+    let app = TestApp::builder()
+        .env("REGISTRATIONS_PER_EMAIL", "100")
+        .spawn()
+        .await;
+    let attempts = (0..20).map(|i| {
+        app.post("/api/auth/register")
+            .json(json!({"email": "race@example.com", "password": format!("password{i:03}")}))
+            .send()
+    });
+    let statuses: Vec<u16> = futures_util::future::join_all(attempts)
+        .await
+        .iter()
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        19,
+        "{statuses:?}"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM users", &[]).await, 1);
+}
+
+#[tokio::test]
+async fn login_sets_the_cookie_and_matches_email_case_insensitively() {
+    let app = TestApp::spawn().await;
+    let session = app.register("case@example.com", "password123").await;
+    let resp = app
+        .post("/api/auth/login")
+        .json(json!({"email": "CASE@Example.COM", "password": "password123"}))
+        .send()
+        .await;
+    resp.expect(200);
+    assert_eq!(resp.data()["user"]["id"], session.user_id.to_string());
+    assert!(resp.data()["user"].get("passwordHash").is_none());
+    let token = resp.data()["token"].as_str().unwrap();
+    assert!(resp.set_cookies()[0].starts_with(&format!("token={token};")));
+}
+
+#[tokio::test]
+async fn login_failures_are_indistinguishable() {
+    let app = TestApp::spawn().await;
+    app.register("known@example.com", "password123").await;
+    let wrong_password = app
+        .post("/api/auth/login")
+        .json(json!({"email": "known@example.com", "password": "wrong-password"}))
+        .send()
+        .await;
+    let unknown_email = app
+        .post("/api/auth/login")
+        .json(json!({"email": "nobody@example.com", "password": "wrong-password"}))
+        .send()
+        .await;
+    wrong_password.expect(401);
+    unknown_email.expect(401);
+    assert_eq!(wrong_password.body, unknown_email.body);
+    assert_eq!(wrong_password.error(), "Invalid email or password");
+    assert!(wrong_password.set_cookies().is_empty());
+}
+
+#[tokio::test]
+async fn login_requires_email_and_password() {
+    let app = TestApp::spawn().await;
+    let resp = app.post("/api/auth/login").json(json!({})).send().await;
+    resp.expect(400);
+    let mut fields = resp.invalid_fields();
+    fields.sort();
+    assert_eq!(fields, ["email", "password"]);
+}
+
+#[tokio::test]
+async fn me_returns_the_caller_by_cookie_or_bearer() {
+    let app = TestApp::spawn().await;
+    let session = app.user().await;
+    for resp in [
+        app.get("/api/auth/me").cookie(&session).send().await,
+        app.get("/api/auth/me").bearer(&session.token).send().await,
+    ] {
+        resp.expect(200);
+        let me = resp.data();
+        assert_eq!(me["id"], session.user_id.to_string());
+        assert_eq!(me["email"], session.email);
+        for field in ["name", "phone", "role", "createdAt", "updatedAt"] {
+            assert!(me.get(field).is_some(), "{field} in {me}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn me_without_a_valid_token_is_401() {
+    let app = TestApp::spawn().await;
+    app.get("/api/auth/me").send().await.expect(401);
+    app.get("/api/auth/me")
+        .header("cookie", "token=garbage")
+        .send()
+        .await
+        .expect(401);
+    app.get("/api/auth/me")
+        .bearer("a.b.c")
+        .send()
+        .await
+        .expect(401);
+}
+
+#[tokio::test]
+async fn me_of_a_deleted_user_is_401() {
+    let app = TestApp::spawn().await;
+    let session = app.user().await;
+    app.sql()
+        .await
+        .execute("DELETE FROM users WHERE id = $1", &[&session.user_id])
+        .await
+        .unwrap();
+    app.get("/api/auth/me")
+        .cookie(&session)
+        .send()
+        .await
+        .expect(401);
+}
+
+/// Every protected route, as (method, path) for a caller who owns `booking` and is `user`.
+fn protected_routes(session: &Session, booking: &str) -> Vec<(http::Method, String)> {
+    use http::Method;
+    vec![
+        (Method::GET, "/api/auth/me".into()),
+        (Method::GET, "/api/bookings".into()),
+        (Method::POST, "/api/bookings".into()),
+        (Method::GET, format!("/api/bookings/{booking}")),
+        (Method::PUT, format!("/api/bookings/{booking}")),
+        (Method::DELETE, format!("/api/bookings/{booking}")),
+        (Method::POST, "/api/services".into()),
+        (Method::GET, format!("/api/users/{}", session.user_id)),
+        (Method::PUT, format!("/api/users/{}", session.user_id)),
+        (Method::GET, "/api/conversations".into()),
+    ]
+}
+
+#[tokio::test]
+async fn logout_revokes_the_token_on_every_protected_route() {
+    let app = TestApp::spawn().await;
+    let session = app.admin().await;
+    let service = app.service("Haircut", 30, true).await;
+    let booking = app
+        .post("/api/bookings")
+        .as_(&session)
+        .json(json!({"serviceId": service, "scheduledAt": crate::support::future(3, 10), "duration": 30}))
+        .send()
+        .await;
+    booking.expect(201);
+    let booking_id = booking.data()["id"].as_str().unwrap().to_string();
+
+    let resp = app.post("/api/auth/logout").cookie(&session).send().await;
+    resp.expect(200);
+    assert!(resp.data().is_null());
+    let cleared = resp.set_cookies();
+    assert!(cleared[0].starts_with("token=;"), "{cleared:?}");
+    assert!(cleared[0].contains("Max-Age=0"), "{cleared:?}");
+
+    for (method, path) in protected_routes(&session, &booking_id) {
+        for by_bearer in [false, true] {
+            let req = app.request(method.clone(), &path).json(json!({}));
+            let req = if by_bearer {
+                req.bearer(&session.token)
+            } else {
+                req.cookie(&session)
+            };
+            let resp = req.send().await;
+            assert_eq!(
+                resp.status, 401,
+                "{method} {path} after logout: {}",
+                resp.body
+            );
+        }
+    }
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM bookings WHERE status = 'PENDING'",
+            &[]
+        )
+        .await,
+        1,
+        "nothing changed after logout"
+    );
+}
+
+#[tokio::test]
+async fn logout_without_a_token_still_clears_the_cookie() {
+    let app = TestApp::spawn().await;
+    let resp = app.post("/api/auth/logout").send().await;
+    resp.expect(200);
+    assert!(resp.set_cookies()[0].contains("Max-Age=0"));
+}
+
+#[tokio::test]
+async fn logout_leaves_other_sessions_of_the_user_alone() {
+    let app = TestApp::spawn().await;
+    let first = app.register("two@example.com", "password123").await;
+    let second = app
+        .post("/api/auth/login")
+        .json(json!({"email": "two@example.com", "password": "password123"}))
+        .send()
+        .await;
+    second.expect(200);
+    let second_token = second.data()["token"].as_str().unwrap().to_string();
+    app.post("/api/auth/logout")
+        .cookie(&first)
+        .send()
+        .await
+        .expect(200);
+    app.get("/api/auth/me")
+        .cookie(&first)
+        .send()
+        .await
+        .expect(401);
+    app.get("/api/auth/me")
+        .bearer(&second_token)
+        .send()
+        .await
+        .expect(200);
+}

@@ -1,0 +1,109 @@
+//! What API Gateway and the local server answer around the functions: unknown routes, methods
+//! a route does not serve, foreign origins, and body limits.
+
+use serde_json::json;
+
+use crate::support::TestApp;
+
+#[tokio::test]
+async fn unknown_routes_are_404_in_the_envelope() {
+    let app = TestApp::spawn().await;
+    for path in [
+        "/",
+        "/api",
+        "/api/nothing",
+        "/api/bookings/1/extra",
+        "/api/bookings/",
+    ] {
+        let resp = app.get(path).send().await;
+        assert_eq!(resp.status, 404, "{path}");
+        assert_eq!(resp.error(), "Route not found");
+    }
+}
+
+#[tokio::test]
+async fn methods_a_route_does_not_serve_are_405_with_allow() {
+    let app = TestApp::spawn().await;
+    let user = app.user().await;
+    for (method, path, allow) in [
+        (http::Method::GET, "/api/auth/login", "POST"),
+        (http::Method::DELETE, "/api/services", "GET, POST"),
+        (http::Method::PATCH, "/api/bookings", "GET, POST"),
+        (
+            http::Method::POST,
+            "/api/users/00000000-0000-4000-8000-000000000002",
+            "GET, PUT",
+        ),
+    ] {
+        let resp = app.request(method.clone(), path).as_(&user).send().await;
+        assert_eq!(resp.status, 405, "{method} {path}");
+        assert_eq!(resp.header("allow"), Some(allow), "{method} {path}");
+    }
+}
+
+#[tokio::test]
+async fn writes_from_a_foreign_origin_are_refused() {
+    let app = TestApp::spawn().await;
+    let user = app.user().await;
+    let service = app.service("Haircut", 30, true).await;
+    let body =
+        json!({"serviceId": service, "scheduledAt": crate::support::future(2, 10), "duration": 30});
+    let resp = app
+        .post("/api/bookings")
+        .as_(&user)
+        .header("origin", "https://evil.example.net")
+        .json(body.clone())
+        .send()
+        .await;
+    resp.expect(403);
+    assert_eq!(app.count("SELECT count(*) FROM bookings", &[]).await, 0);
+    app.post("/api/bookings")
+        .as_(&user)
+        .header("origin", "https://app.example.com")
+        .json(body)
+        .send()
+        .await
+        .expect(201);
+}
+
+#[tokio::test]
+async fn bodies_must_be_json_and_bounded() {
+    let app = TestApp::spawn().await;
+    let resp = app
+        .post("/api/auth/login")
+        .header("content-type", "text/plain")
+        .raw("email=a&password=b")
+        .send()
+        .await;
+    resp.expect(415);
+    let huge = json!({"transcript": {"text": "a".repeat(2 * 1024 * 1024)}});
+    app.post("/api/conversations")
+        .json(huge)
+        .send()
+        .await
+        .expect(413);
+    let resp = app
+        .post("/api/auth/register")
+        .header("content-type", "application/json")
+        .raw("{\"email\": ")
+        .send()
+        .await;
+    resp.expect(400);
+    for body in ["[]", "42", "\"text\"", "null"] {
+        let resp = app
+            .post("/api/auth/register")
+            .header("content-type", "application/json; charset=utf-8")
+            .raw(body)
+            .send()
+            .await;
+        assert_eq!(resp.status, 400, "body {body}: {}", resp.body);
+    }
+    assert_eq!(app.count("SELECT count(*) FROM users", &[]).await, 0);
+}
+
+#[tokio::test]
+async fn answers_are_never_cached() {
+    let app = TestApp::spawn().await;
+    let resp = app.get("/api/services").send().await;
+    assert_eq!(resp.header("cache-control"), Some("no-store"));
+}

@@ -1,0 +1,15 @@
+//! The contract, route by route, against a real PostgreSQL: one integration-test crate so the
+//! database server and its migrated template are prepared once for every test.
+
+mod support;
+
+mod auth;
+mod booking_item;
+mod bookings;
+mod conversations;
+mod gateway;
+mod rate_limits;
+mod round_trips;
+mod services;
+mod tokens;
+mod users;

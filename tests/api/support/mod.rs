@@ -1,0 +1,345 @@
+//! Test support: a real PostgreSQL (a throwaway cluster, or TEST_DATABASE_URL), a database per
+//! test cloned from a migrated template, and requests sent through the same in-process gateway
+//! as `cargo run`, so a test reads like the contract it checks.
+
+pub mod http;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use common::AppState;
+use common::config::Config;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+pub use self::http::{RequestBuilder, TestResponse};
+
+pub const TEST_SECRET: &str = "test-secret-that-is-long-enough-for-hs256!!";
+const PLAIN_TEMPLATE: &str = "booking_template";
+const SEEDED_TEMPLATE: &str = "booking_template_seeded";
+
+/// The server every test of this process uses.
+struct Shared {
+    admin_url: String,
+    /// Databases are named after the template; an external server may be shared by runs.
+    prefix: String,
+    external: bool,
+    /// Stops with the process (devdb ties the server's life to ours).
+    _cluster: Option<std::sync::Mutex<devdb::Cluster>>,
+}
+
+fn target_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target")
+}
+
+async fn migrate_and_maybe_seed(url: &str, seed: bool) -> anyhow::Result<()> {
+    booking_api::local::migrate(url).await?;
+    if seed {
+        booking_api::local::seed(url).await?;
+    }
+    Ok(())
+}
+
+async fn init() -> anyhow::Result<Shared> {
+    let (admin_url, prefix, external, cluster) = match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => {
+            let prefix = format!("t{}_", std::process::id());
+            (url, prefix, true, None)
+        }
+        _ => {
+            let cluster = devdb::Cluster::start(devdb::ClusterOptions::new(
+                target_dir().join("devdb"),
+                "tests",
+            ))
+            .await?;
+            (cluster.url("postgres"), String::new(), false, Some(cluster))
+        }
+    };
+    let url_for = |db: &str| replace_database(&admin_url, db);
+    for (name, seed) in [(PLAIN_TEMPLATE, false), (SEEDED_TEMPLATE, true)] {
+        let name = format!("{prefix}{name}");
+        devdb::drop_database(&admin_url, &name).await?;
+        devdb::create_database(&admin_url, &name).await?;
+        migrate_and_maybe_seed(&url_for(&name), seed).await?;
+    }
+    Ok(Shared {
+        admin_url,
+        prefix,
+        external,
+        _cluster: cluster.map(std::sync::Mutex::new),
+    })
+}
+
+/// `url` with its database name replaced.
+pub fn replace_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_part = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{host_part}/{database}?{q}"),
+        None => format!("{host_part}/{database}"),
+    }
+}
+
+fn shared() -> &'static Shared {
+    static SHARED: OnceLock<Shared> = OnceLock::new();
+    SHARED.get_or_init(|| {
+        // Its own thread and runtime: the cluster must not belong to one test's runtime.
+        std::thread::spawn(|| {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime")
+                .block_on(init())
+                .expect("test database server could not be prepared")
+        })
+        .join()
+        .expect("test database setup panicked")
+    })
+}
+
+/// Environment-style settings for a test app; everything not set here takes the defaults.
+fn base_settings(database_url: &str) -> HashMap<String, String> {
+    [
+        ("JWT_SECRET", TEST_SECRET),
+        // Cost 4 keeps tests fast; the timing-equality logic does not depend on the cost.
+        ("BCRYPT_COST", "4"),
+        ("DATABASE_URL", database_url),
+        ("DB_SSLMODE", "disable"),
+        ("DB_POOL_SIZE", "8"),
+        ("ALLOWED_ORIGINS", "https://app.example.com"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+pub struct TestAppBuilder {
+    settings: Vec<(String, String)>,
+    seeded: bool,
+}
+
+impl TestAppBuilder {
+    /// Overrides one environment setting (e.g. a rate limit).
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.settings.push((key.into(), value.into()));
+        self
+    }
+
+    /// Starts from the seed data of `cargo run` instead of an empty schema.
+    pub fn seeded(mut self) -> Self {
+        self.seeded = true;
+        self
+    }
+
+    pub async fn spawn(self) -> TestApp {
+        let shared = shared();
+        let template = format!(
+            "{}{}",
+            shared.prefix,
+            if self.seeded {
+                SEEDED_TEMPLATE
+            } else {
+                PLAIN_TEMPLATE
+            }
+        );
+        let database = format!("{}test_{}", shared.prefix, Uuid::new_v4().simple());
+        devdb::clone_database(&shared.admin_url, &template, &database)
+            .await
+            .expect("clone test database");
+        let database_url = replace_database(&shared.admin_url, &database);
+        let mut settings = base_settings(&database_url);
+        settings.extend(self.settings);
+        let config =
+            Config::from_source(&|k: &str| settings.get(k).cloned()).expect("test configuration");
+        let state = AppState::new(config).expect("test state");
+        TestApp {
+            state,
+            database,
+            database_url,
+        }
+    }
+}
+
+/// One test's API, on its own database.
+pub struct TestApp {
+    pub state: AppState,
+    pub database: String,
+    pub database_url: String,
+}
+
+/// A signed-in user.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token: String,
+    pub user_id: Uuid,
+    pub email: String,
+}
+
+impl TestApp {
+    pub fn builder() -> TestAppBuilder {
+        TestAppBuilder {
+            settings: Vec::new(),
+            seeded: false,
+        }
+    }
+
+    pub async fn spawn() -> TestApp {
+        Self::builder().spawn().await
+    }
+
+    pub fn request(&self, method: ::http::Method, path: &str) -> RequestBuilder<'_> {
+        RequestBuilder::new(self, method, path)
+    }
+
+    pub fn get(&self, path: &str) -> RequestBuilder<'_> {
+        self.request(::http::Method::GET, path)
+    }
+
+    pub fn post(&self, path: &str) -> RequestBuilder<'_> {
+        self.request(::http::Method::POST, path)
+    }
+
+    pub fn put(&self, path: &str) -> RequestBuilder<'_> {
+        self.request(::http::Method::PUT, path)
+    }
+
+    pub fn delete(&self, path: &str) -> RequestBuilder<'_> {
+        self.request(::http::Method::DELETE, path)
+    }
+
+    /// A direct connection for arranging data and checking what was stored.
+    pub async fn sql(&self) -> tokio_postgres::Client {
+        let (client, conn) = tokio_postgres::connect(&self.database_url, tokio_postgres::NoTls)
+            .await
+            .expect("connect to test database");
+        tokio::spawn(conn);
+        client
+    }
+
+    /// Registers a new user and returns its session.
+    pub async fn register(&self, email: &str, password: &str) -> Session {
+        let resp = self
+            .post("/api/auth/register")
+            .json(json!({"email": email, "password": password, "name": "Test Person"}))
+            .send()
+            .await;
+        assert_eq!(resp.status, 201, "register {email}: {}", resp.body);
+        Session {
+            token: resp.data()["token"].as_str().expect("token").to_string(),
+            user_id: resp.data()["user"]["id"]
+                .as_str()
+                .expect("id")
+                .parse()
+                .expect("uuid"),
+            email: email.to_string(),
+        }
+    }
+
+    /// A fresh USER.
+    pub async fn user(&self) -> Session {
+        let email = format!("user-{}@example.com", Uuid::new_v4().simple());
+        self.register(&email, "password123").await
+    }
+
+    /// A fresh ADMIN: registered as a user (register never grants more), then promoted in the
+    /// database. Its token still says USER: the database's role is the one that counts.
+    pub async fn admin(&self) -> Session {
+        let session = self.user().await;
+        self.sql()
+            .await
+            .execute(
+                "UPDATE users SET role = 'ADMIN' WHERE id = $1",
+                &[&session.user_id],
+            )
+            .await
+            .expect("promote admin");
+        session
+    }
+
+    /// Inserts a service directly and returns its id.
+    pub async fn service(&self, name: &str, duration: i32, active: bool) -> Uuid {
+        self.sql()
+            .await
+            .query_one(
+                "INSERT INTO services (name, duration, price, is_active) VALUES ($1, $2, 10.00, $3) RETURNING id",
+                &[&name, &duration, &active],
+            )
+            .await
+            .expect("insert service")
+            .get(0)
+    }
+
+    /// Statements sent by handlers so far.
+    pub fn statements(&self) -> u64 {
+        self.state.statements.get()
+    }
+
+    /// One row count from the database.
+    pub async fn count(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> i64 {
+        self.sql()
+            .await
+            .query_one(sql, params)
+            .await
+            .expect("count query")
+            .get(0)
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let shared = shared();
+        // A throwaway cluster goes away whole; a shared server must not fill up.
+        if !shared.external {
+            return;
+        }
+        let admin = shared.admin_url.clone();
+        let database = self.database.clone();
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            if let Ok(rt) = rt {
+                let _ = rt.block_on(devdb::drop_database(&admin, &database));
+            }
+        })
+        .join();
+    }
+}
+
+/// A time `days` from now at a fixed minute, as the API writes timestamps.
+pub fn future(days: i64, hour: u32) -> String {
+    let day = chrono::Utc::now().date_naive() + chrono::Duration::days(days);
+    format!("{day}T{hour:02}:00:00.000Z")
+}
+
+/// Asserts a JSON value is the contract's envelope and returns it.
+pub fn assert_envelope(status: u16, body: &Value) {
+    let success = body["success"]
+        .as_bool()
+        .unwrap_or_else(|| panic!("no `success` in {body}"));
+    assert_eq!(
+        success,
+        status < 400,
+        "success flag vs status {status}: {body}"
+    );
+    if success {
+        assert!(body.get("data").is_some(), "success without data: {body}");
+    } else {
+        assert!(
+            body["error"].is_string(),
+            "failure without error text: {body}"
+        );
+    }
+}
