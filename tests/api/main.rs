@@ -10,6 +10,7 @@ mod conversations;
 mod gateway;
 mod rate_limits;
 mod round_trips;
+mod server;
 mod services;
 mod tokens;
 mod users;
