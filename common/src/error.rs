@@ -197,24 +197,42 @@ pub trait DbResultExt<T> {
 
 /// A database error not yet turned into an [`ApiError`], so constraint names can be matched.
 #[derive(Debug)]
-pub struct DbError(DbFailure);
+pub enum DbError {
+    Failed(DbFailure),
+    /// No answer in time: the server is frozen or the network gone (a 503).
+    NoReply(NoReply),
+}
+
+/// The database did not answer a statement within the reply timeout.
+#[derive(Debug, thiserror::Error)]
+#[error("{context}: no reply from the database within {after:?}")]
+pub struct NoReply {
+    pub context: &'static str,
+    pub after: std::time::Duration,
+}
 
 impl<T> DbResultExt<T> for Result<T, tokio_postgres::Error> {
     fn context(self, context: &'static str) -> Result<T, DbError> {
-        self.map_err(|source| DbError(DbFailure { context, source }))
+        self.map_err(|source| DbError::Failed(DbFailure { context, source }))
     }
 }
 
 impl DbError {
     /// The constraint a violation names, if any.
     pub fn constraint(&self) -> Option<&str> {
-        self.0.source.as_db_error().and_then(|e| e.constraint())
+        match self {
+            DbError::Failed(f) => f.source.as_db_error().and_then(|e| e.constraint()),
+            DbError::NoReply(_) => None,
+        }
     }
 }
 
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> Self {
-        e.0.into()
+        match e {
+            DbError::Failed(f) => f.into(),
+            DbError::NoReply(n) => ApiError::Unavailable(Box::new(n)),
+        }
     }
 }
 

@@ -36,6 +36,9 @@ impl AppState {
 
     /// A database connection for this request.
     pub async fn db(&self) -> Result<Db, ApiError> {
-        Db::acquire(&self.pool, &self.statements).await
+        // PostgreSQL cancels a statement at statement_timeout; allow it a moment to say so.
+        let timeout = &self.config.db.statement_timeout;
+        let reply = (!timeout.is_zero()).then(|| *timeout + std::time::Duration::from_secs(1));
+        Db::acquire(&self.pool, &self.statements, reply).await
     }
 }

@@ -344,7 +344,8 @@ impl Cluster {
         self.pid.as_raw().unsigned_abs()
     }
 
-    fn shutdown(&mut self) {
+    /// Stops the postmaster if it runs; the data stays.
+    fn halt_blocking(&mut self) {
         let Some(exited) = self.exited.take() else {
             return;
         };
@@ -354,7 +355,37 @@ impl Cluster {
             let _ = kill(self.pid, Signal::SIGKILL);
             let _ = exited.recv_timeout(STOP_TIMEOUT);
         }
+    }
+
+    fn shutdown(&mut self) {
+        self.halt_blocking();
         let _ = fs::remove_dir_all(&self.root);
+    }
+
+    /// Stops the server but keeps its data, like an outage: clients are disconnected and
+    /// new connections refused until [`Cluster::resume`]. Blocks until the server is gone.
+    pub fn halt(&mut self) {
+        self.halt_blocking();
+    }
+
+    /// Starts a halted server again on the same port with the same data.
+    pub async fn resume(&mut self) -> anyhow::Result<()> {
+        if self.exited.is_some() {
+            return Ok(());
+        }
+        let bins = find_binaries()?;
+        let run_as = RunAs::detect()?;
+        let data = self.root.join("data");
+        let (pid, exited) = spawn_postmaster(&bins, run_as, &data, &self.root, self.port)?;
+        if !wait_ready(self.port, &exited).await? {
+            bail!(
+                "PostgreSQL would not start again:\n{}",
+                log_tail(&self.root)
+            );
+        }
+        self.pid = pid;
+        self.exited = Some(exited);
+        Ok(())
     }
 
     /// Stops the server and removes its directory.

@@ -159,3 +159,29 @@ fn sweep_removes_directories_of_dead_owners_only() {
     assert!(live.exists(), "live owner's directory removed");
     std::fs::remove_dir_all(&base).unwrap();
 }
+
+#[tokio::test]
+async fn a_halted_cluster_resumes_with_its_data() {
+    let mut cluster = Cluster::start(ClusterOptions::new(base(), "resume"))
+        .await
+        .unwrap();
+    let url = cluster.url("postgres");
+    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    client
+        .batch_execute("CREATE TABLE kept (n int); INSERT INTO kept VALUES (7)")
+        .await
+        .unwrap();
+    drop(client);
+    cluster.halt();
+    assert!(
+        tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .is_err()
+    );
+    cluster.resume().await.unwrap();
+    assert_eq!(query_i64(&url, "SELECT n::bigint FROM kept").await, 7);
+    cluster.stop().await;
+}

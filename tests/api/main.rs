@@ -7,6 +7,7 @@ mod auth;
 mod booking_item;
 mod bookings;
 mod conversations;
+mod faults;
 mod gateway;
 mod rate_limits;
 mod round_trips;

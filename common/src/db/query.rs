@@ -2,14 +2,16 @@
 //! function never re-plans a query, and each execution is counted so tests can hold handlers to
 //! their round-trip budget.
 
+use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
 
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
 use super::pool::{Conn, Pool};
-use crate::error::{ApiError, DbError, DbResultExt, PoolUnavailable};
+use crate::error::{ApiError, DbError, DbResultExt, NoReply, PoolUnavailable};
 
 pub type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 
@@ -28,18 +30,58 @@ impl StatementCounter {
 }
 
 pub struct Db {
-    conn: Conn,
+    /// Always `Some` until drop, which takes a connection that stopped answering out of the pool.
+    conn: Option<Conn>,
     counter: StatementCounter,
+    reply_timeout: Option<Duration>,
+    broken: AtomicBool,
 }
 
 impl Db {
     /// A connection from the pool, or 503 when the database cannot be reached in time.
-    pub async fn acquire(pool: &Pool, counter: &StatementCounter) -> Result<Self, ApiError> {
+    /// `reply_timeout` bounds every statement on our side too: a frozen server or a dead
+    /// network never answers, and PostgreSQL's own statement_timeout cannot fire then.
+    pub async fn acquire(
+        pool: &Pool,
+        counter: &StatementCounter,
+        reply_timeout: Option<Duration>,
+    ) -> Result<Self, ApiError> {
         let conn = pool.get().await.map_err(|e| PoolUnavailable(Box::new(e)))?;
         Ok(Self {
-            conn,
+            conn: Some(conn),
             counter: counter.clone(),
+            reply_timeout,
+            broken: AtomicBool::new(false),
         })
+    }
+
+    fn client(&self) -> &Conn {
+        // Set in `acquire`, taken only in `drop`.
+        self.conn
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("connection used after drop"))
+    }
+
+    /// Runs one exchange with the server within the reply timeout.
+    async fn bounded<T>(
+        &self,
+        what: &'static str,
+        exchange: impl Future<Output = Result<T, tokio_postgres::Error>>,
+    ) -> Result<T, DbError> {
+        let Some(after) = self.reply_timeout else {
+            return exchange.await.context(what);
+        };
+        match tokio::time::timeout(after, exchange).await {
+            Ok(result) => result.context(what),
+            Err(_) => {
+                // The connection is mid-exchange: never hand it to another request.
+                self.broken.store(true, Ordering::Relaxed);
+                Err(DbError::NoReply(NoReply {
+                    context: what,
+                    after,
+                }))
+            }
+        }
     }
 
     async fn statement(
@@ -47,7 +89,7 @@ impl Db {
         sql: &str,
         what: &'static str,
     ) -> Result<tokio_postgres::Statement, DbError> {
-        self.conn.prepare_cached(sql).await.context(what)
+        self.bounded(what, self.client().prepare_cached(sql)).await
     }
 
     pub async fn query(
@@ -58,7 +100,7 @@ impl Db {
     ) -> Result<Vec<Row>, DbError> {
         let stmt = self.statement(sql, what).await?;
         self.counter.bump();
-        self.conn.query(&stmt, params).await.context(what)
+        self.bounded(what, self.client().query(&stmt, params)).await
     }
 
     pub async fn query_opt(
@@ -69,7 +111,8 @@ impl Db {
     ) -> Result<Option<Row>, DbError> {
         let stmt = self.statement(sql, what).await?;
         self.counter.bump();
-        self.conn.query_opt(&stmt, params).await.context(what)
+        self.bounded(what, self.client().query_opt(&stmt, params))
+            .await
     }
 
     pub async fn execute(
@@ -80,6 +123,18 @@ impl Db {
     ) -> Result<u64, DbError> {
         let stmt = self.statement(sql, what).await?;
         self.counter.bump();
-        self.conn.execute(&stmt, params).await.context(what)
+        self.bounded(what, self.client().execute(&stmt, params))
+            .await
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if self.broken.load(Ordering::Relaxed)
+            && let Some(conn) = self.conn.take()
+        {
+            // Detached from the pool and dropped: the socket closes, a fresh one replaces it.
+            drop(deadpool::managed::Object::take(conn));
+        }
     }
 }
