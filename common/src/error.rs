@@ -218,6 +218,17 @@ impl<T> DbResultExt<T> for Result<T, tokio_postgres::Error> {
 }
 
 impl DbError {
+    /// A deadlock or serialization failure: the statement was rolled back whole and may
+    /// simply run again (concurrent writes racing for one exclusion-constraint slot do this).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            DbError::Failed(f) => f.source.code().is_some_and(|c| {
+                *c == SqlState::T_R_DEADLOCK_DETECTED || *c == SqlState::T_R_SERIALIZATION_FAILURE
+            }),
+            DbError::NoReply(_) => false,
+        }
+    }
+
     /// The constraint a violation names, if any.
     pub fn constraint(&self) -> Option<&str> {
         match self {

@@ -15,6 +15,9 @@ use crate::error::{ApiError, DbError, DbResultExt, NoReply, PoolUnavailable};
 
 pub type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 
+/// Runs of one statement before a deadlock is reported (as a 503).
+const TRANSIENT_ATTEMPTS: u32 = 4;
+
 /// Counts statements sent to the database (shared by every request of one state).
 #[derive(Debug, Default, Clone)]
 pub struct StatementCounter(Arc<AtomicU64>);
@@ -92,6 +95,28 @@ impl Db {
         self.bounded(what, self.client().prepare_cached(sql)).await
     }
 
+    /// Runs one statement, again (a few times, after a short random pause) when PostgreSQL
+    /// rolled it back for a deadlock or serialization failure. Safe because handlers never
+    /// open transactions: each statement is its own, and a failed one left nothing behind.
+    async fn run<T, F, Fut>(&self, what: &'static str, exchange: F) -> Result<T, DbError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, tokio_postgres::Error>>,
+    {
+        let mut attempt = 1;
+        loop {
+            self.counter.bump();
+            match self.bounded(what, exchange()).await {
+                Err(err) if err.is_transient() && attempt < TRANSIENT_ATTEMPTS => {
+                    attempt += 1;
+                    let jitter = (uuid::Uuid::new_v4().as_u128() % 20) as u64;
+                    tokio::time::sleep(Duration::from_millis(5 + jitter)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
     pub async fn query(
         &self,
         sql: &str,
@@ -99,8 +124,7 @@ impl Db {
         what: &'static str,
     ) -> Result<Vec<Row>, DbError> {
         let stmt = self.statement(sql, what).await?;
-        self.counter.bump();
-        self.bounded(what, self.client().query(&stmt, params)).await
+        self.run(what, || self.client().query(&stmt, params)).await
     }
 
     pub async fn query_opt(
@@ -110,8 +134,7 @@ impl Db {
         what: &'static str,
     ) -> Result<Option<Row>, DbError> {
         let stmt = self.statement(sql, what).await?;
-        self.counter.bump();
-        self.bounded(what, self.client().query_opt(&stmt, params))
+        self.run(what, || self.client().query_opt(&stmt, params))
             .await
     }
 
@@ -122,8 +145,7 @@ impl Db {
         what: &'static str,
     ) -> Result<u64, DbError> {
         let stmt = self.statement(sql, what).await?;
-        self.counter.bump();
-        self.bounded(what, self.client().execute(&stmt, params))
+        self.run(what, || self.client().execute(&stmt, params))
             .await
     }
 }
