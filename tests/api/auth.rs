@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::support::{Session, TestApp};
+use crate::support::{TestApp, protected_routes};
 
 fn cookie_attributes(set_cookie: &str) -> Vec<String> {
     set_cookie
@@ -224,39 +224,6 @@ async fn me_without_a_valid_token_is_401() {
         .send()
         .await
         .expect(401);
-}
-
-#[tokio::test]
-async fn me_of_a_deleted_user_is_401() {
-    let app = TestApp::spawn().await;
-    let session = app.user().await;
-    app.sql()
-        .await
-        .execute("DELETE FROM users WHERE id = $1", &[&session.user_id])
-        .await
-        .unwrap();
-    app.get("/api/auth/me")
-        .cookie(&session)
-        .send()
-        .await
-        .expect(401);
-}
-
-/// Every protected route, as (method, path) for a caller who owns `booking` and is `user`.
-fn protected_routes(session: &Session, booking: &str) -> Vec<(http::Method, String)> {
-    use http::Method;
-    vec![
-        (Method::GET, "/api/auth/me".into()),
-        (Method::GET, "/api/bookings".into()),
-        (Method::POST, "/api/bookings".into()),
-        (Method::GET, format!("/api/bookings/{booking}")),
-        (Method::PUT, format!("/api/bookings/{booking}")),
-        (Method::DELETE, format!("/api/bookings/{booking}")),
-        (Method::POST, "/api/services".into()),
-        (Method::GET, format!("/api/users/{}", session.user_id)),
-        (Method::PUT, format!("/api/users/{}", session.user_id)),
-        (Method::GET, "/api/conversations".into()),
-    ]
 }
 
 #[tokio::test]

@@ -37,13 +37,10 @@ async fn simultaneous_reschedules_into_one_slot_move_one_booking() {
     let service = app.service("Haircut", 30, true).await;
     let mut ids = Vec::new();
     for i in 0..N {
-        let resp = app
-            .post("/api/bookings")
-            .as_(&user)
-            .json(json!({"serviceId": service, "scheduledAt": future(3 + i as i64, 9), "duration": 30}))
-            .send()
-            .await;
-        ids.push(resp.data()["id"].as_str().unwrap().to_string());
+        ids.push(
+            app.booking(&user, service, &future(3 + i as i64, 9), 30)
+                .await,
+        );
     }
     let target = future(2, 15);
     let moves = ids.iter().map(|id| {
@@ -79,13 +76,10 @@ async fn simultaneous_cancels_and_updates_of_many_bookings_stay_consistent() {
     let service = app.service("Haircut", 30, true).await;
     let mut ids = Vec::new();
     for i in 0..N {
-        let resp = app
-            .post("/api/bookings")
-            .as_(&user)
-            .json(json!({"serviceId": service, "scheduledAt": future(3 + i as i64, 9), "duration": 30}))
-            .send()
-            .await;
-        ids.push(resp.data()["id"].as_str().unwrap().to_string());
+        ids.push(
+            app.booking(&user, service, &future(3 + i as i64, 9), 30)
+                .await,
+        );
     }
     let work = ids.iter().flat_map(|id| {
         let path = format!("/api/bookings/{id}");

@@ -6,7 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 
-use crate::support::{Session, TEST_SECRET, TestApp};
+use crate::support::{Session, TEST_SECRET, TestApp, protected_routes};
 
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
@@ -144,22 +144,6 @@ fn hostile_tokens(session: &Session) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn protected(session: &Session, booking: &str) -> Vec<(http::Method, String)> {
-    use http::Method;
-    vec![
-        (Method::GET, "/api/auth/me".into()),
-        (Method::GET, "/api/bookings".into()),
-        (Method::POST, "/api/bookings".into()),
-        (Method::GET, format!("/api/bookings/{booking}")),
-        (Method::PUT, format!("/api/bookings/{booking}")),
-        (Method::DELETE, format!("/api/bookings/{booking}")),
-        (Method::POST, "/api/services".into()),
-        (Method::GET, format!("/api/users/{}", session.user_id)),
-        (Method::PUT, format!("/api/users/{}", session.user_id)),
-        (Method::GET, "/api/conversations".into()),
-    ]
-}
-
 #[tokio::test]
 async fn hostile_tokens_are_refused_everywhere() {
     let app = TestApp::spawn().await;
@@ -172,7 +156,7 @@ async fn hostile_tokens_are_refused_everywhere() {
         .send()
         .await;
     let booking = booking.data()["id"].as_str().unwrap().to_string();
-    let routes = protected(&session, &booking);
+    let routes = protected_routes(&session, &booking);
     let mut cases = 0;
     for (name, token) in hostile_tokens(&session) {
         for (method, path) in &routes {

@@ -277,6 +277,18 @@ impl TestApp {
             .get(0)
     }
 
+    /// Books `service` for `who` at `at` and returns the booking's id.
+    pub async fn booking(&self, who: &Session, service: Uuid, at: &str, duration: i32) -> String {
+        let resp = self
+            .post("/api/bookings")
+            .as_(who)
+            .json(json!({"serviceId": service, "scheduledAt": at, "duration": duration}))
+            .send()
+            .await;
+        resp.expect(201);
+        resp.data()["id"].as_str().expect("booking id").to_string()
+    }
+
     /// Statements sent by handlers so far.
     pub fn statements(&self) -> u64 {
         self.state.statements.get()
@@ -316,6 +328,23 @@ impl Drop for TestApp {
         })
         .join();
     }
+}
+
+/// Every protected (method, path), for a caller who owns `booking` and is `session`.
+pub fn protected_routes(session: &Session, booking: &str) -> Vec<(::http::Method, String)> {
+    use ::http::Method;
+    vec![
+        (Method::GET, "/api/auth/me".into()),
+        (Method::GET, "/api/bookings".into()),
+        (Method::POST, "/api/bookings".into()),
+        (Method::GET, format!("/api/bookings/{booking}")),
+        (Method::PUT, format!("/api/bookings/{booking}")),
+        (Method::DELETE, format!("/api/bookings/{booking}")),
+        (Method::POST, "/api/services".into()),
+        (Method::GET, format!("/api/users/{}", session.user_id)),
+        (Method::PUT, format!("/api/users/{}", session.user_id)),
+        (Method::GET, "/api/conversations".into()),
+    ]
 }
 
 /// A time `days` from now at a fixed minute, as the API writes timestamps.
