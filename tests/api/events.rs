@@ -1,0 +1,226 @@
+//! The sample events in events/, replayed as the Lambda runtime would deliver them: read by
+//! lambda_http's own deserializer and handed to the function named by their folder, each on a
+//! fresh copy of the seed database. The status must be the one in the file name
+//! (`<case>.<status>.json`) and the body the contract's envelope. Authorizer samples are named
+//! `<case>.<authenticated|anonymous>.json`.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use common::auth::JwtKeys;
+use common::config::AuthConfig;
+use functions::Function;
+use lambda_http::request::LambdaRequest;
+use serde_json::Value;
+
+use crate::support::{TestApp, TestResponse};
+
+fn events_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("events")
+}
+
+/// The development secret the tokens in the events are signed with (events/dev.env).
+fn dev_secret() -> String {
+    let path = events_dir().join("dev.env");
+    let text = std::fs::read_to_string(&path).expect("read events/dev.env");
+    text.lines()
+        .find_map(|line| line.trim().strip_prefix("JWT_SECRET="))
+        .expect("JWT_SECRET in events/dev.env")
+        .trim()
+        .to_string()
+}
+
+fn dev_keys() -> JwtKeys {
+    let secret = dev_secret();
+    let config = AuthConfig::from_source(&|k: &str| (k == "JWT_SECRET").then(|| secret.clone()))
+        .expect("development auth settings");
+    JwtKeys::new(&config)
+}
+
+/// One event file: `<case>.<expectation>.json`.
+struct Sample {
+    name: String,
+    expectation: String,
+    event: Value,
+}
+
+fn samples(folder: &str) -> Vec<Sample> {
+    let dir = events_dir().join(folder);
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
+        .map(|e| e.expect("dir entry").path())
+        .collect();
+    paths.sort();
+    let samples: Vec<Sample> = paths
+        .iter()
+        .map(|path| {
+            let name = format!("{folder}/{}", file_name(path));
+            let stem = name
+                .strip_suffix(".json")
+                .unwrap_or_else(|| panic!("{name}: events are .json files"));
+            let (_, expectation) = stem
+                .rsplit_once('.')
+                .unwrap_or_else(|| panic!("{name}: expected <case>.<expectation>.json"));
+            let text = std::fs::read_to_string(path).expect("read event");
+            let event =
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name} is not JSON: {e}"));
+            Sample {
+                expectation: expectation.to_string(),
+                name,
+                event,
+            }
+        })
+        .collect();
+    assert!(!samples.is_empty(), "no events in events/{folder}");
+    samples
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .expect("file name")
+        .to_string()
+}
+
+/// Replays every event of `function` and reports each one whose status is not its name's.
+async fn replay(function: Function) {
+    let secret = dev_secret();
+    let mut wrong = Vec::new();
+    for sample in samples(function.binary()) {
+        let expected: u16 = sample
+            .expectation
+            .parse()
+            .unwrap_or_else(|_| panic!("{}: the name must end in .<status>.json", sample.name));
+        let app = TestApp::builder()
+            .seeded()
+            .env("JWT_SECRET", &secret)
+            .spawn()
+            .await;
+        let request: LambdaRequest = serde_json::from_value(sample.event)
+            .unwrap_or_else(|e| panic!("{}: not an HTTP API event: {e}", sample.name));
+        eprintln!("replaying {}", sample.name);
+        // Checks the envelope and the content type on the way.
+        let resp = TestResponse::from(function.handle(&app.state, request.into()).await);
+        if resp.status != expected {
+            wrong.push(format!(
+                "{}: {} instead of {expected}: {}",
+                sample.name, resp.status, resp.body
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "events answered differently:\n{}",
+        wrong.join("\n")
+    );
+}
+
+macro_rules! replay_tests {
+    ($($test:ident => $function:expr),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $test() {
+                replay($function).await;
+            }
+        )*
+    };
+}
+
+replay_tests! {
+    auth_register_events_answer_their_status => Function::AuthRegister,
+    auth_login_events_answer_their_status => Function::AuthLogin,
+    auth_logout_events_answer_their_status => Function::AuthLogout,
+    auth_me_events_answer_their_status => Function::AuthMe,
+    bookings_events_answer_their_status => Function::Bookings,
+    booking_events_answer_their_status => Function::Booking,
+    services_events_answer_their_status => Function::Services,
+    user_events_answer_their_status => Function::User,
+    conversations_events_answer_their_status => Function::Conversations,
+}
+
+#[test]
+fn authorizer_events_get_the_verdict_in_their_name() {
+    let keys = dev_keys();
+    for sample in samples("authorizer") {
+        let answer = functions::authorizer::authorize(&sample.event, &keys);
+        assert_eq!(
+            answer["isAuthorized"],
+            Value::Bool(true),
+            "{}: every request goes on to the function",
+            sample.name
+        );
+        let authenticated = match sample.expectation.as_str() {
+            "authenticated" => true,
+            "anonymous" => false,
+            other => panic!("{}: unknown expectation {other}", sample.name),
+        };
+        assert_eq!(
+            answer["context"]["authenticated"],
+            Value::Bool(authenticated),
+            "{}: {answer}",
+            sample.name
+        );
+    }
+}
+
+/// A protected route's event must carry exactly the context our authorizer gives its token,
+/// or the sample would test a request API Gateway can never send.
+#[test]
+fn protected_events_carry_the_context_the_authorizer_gives_their_token() {
+    let keys = dev_keys();
+    let mut checked = 0;
+    for function in Function::ALL {
+        for sample in samples(function.binary()) {
+            let Some(context) = sample.event["requestContext"]["authorizer"]["lambda"].as_object()
+            else {
+                continue;
+            };
+            let answer = functions::authorizer::authorize(&sample.event, &keys);
+            assert_eq!(
+                answer["context"].as_object(),
+                Some(context),
+                "{}: requestContext.authorizer.lambda differs from the authorizer's answer",
+                sample.name
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "no protected events found");
+}
+
+#[tokio::test]
+async fn migrate_event_runs_the_embedded_migrations() {
+    let app = TestApp::spawn().await;
+    for sample in samples("migrate") {
+        let report = functions::migrate::run(&app.state.config.db)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", sample.name));
+        assert_eq!(
+            report["applied"],
+            serde_json::json!([]),
+            "{}: the test database is migrated already",
+            sample.name
+        );
+        assert!(
+            report["known"].as_array().is_some_and(|k| !k.is_empty()),
+            "{}: {report}",
+            sample.name
+        );
+    }
+}
+
+#[test]
+fn every_event_folder_names_a_function_and_every_function_has_events() {
+    let folders: BTreeSet<String> = std::fs::read_dir(events_dir())
+        .expect("read events/")
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.is_dir())
+        .map(|p| file_name(&p))
+        .collect();
+    let mut binaries: BTreeSet<String> = Function::ALL
+        .iter()
+        .map(|f| f.binary().to_string())
+        .collect();
+    binaries.extend(["authorizer".to_string(), "migrate".to_string()]);
+    assert_eq!(folders, binaries);
+}
