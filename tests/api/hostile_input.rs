@@ -295,3 +295,28 @@ async fn bodies_of_every_wrong_shape() {
     }
     assert_eq!(app.count("SELECT count(*) FROM users", &[]).await, 1);
 }
+
+#[tokio::test]
+async fn extreme_numbers_in_a_transcript_are_stored_and_listed() {
+    let app = TestApp::spawn().await;
+    let user = app.user().await;
+    // PostgreSQL keeps these as exact numerics, f64::MIN as a 309-digit integer: passed on as
+    // stored (valid JSON, read by browsers), never parsed back.
+    let body =
+        json!({"transcript": {"min": f64::MIN, "tiny": 5e-324}, "metadata": {"max": f64::MAX}});
+    let (status, text) = app
+        .post("/api/conversations")
+        .as_(&user)
+        .json(body)
+        .send_for_text()
+        .await;
+    assert_eq!(status, 201, "{text}");
+    assert!(text.contains("\"min\": -17976931348623157000"), "{text}");
+    let (status, text) = app
+        .get("/api/conversations")
+        .as_(&user)
+        .send_for_text()
+        .await;
+    assert_eq!(status, 200, "{text}");
+    assert!(text.contains("\"max\": 17976931348623157000"), "{text}");
+}

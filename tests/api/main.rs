@@ -12,6 +12,7 @@ mod events;
 mod faults;
 mod gateway;
 mod hostile_input;
+mod openapi;
 mod properties;
 mod rate_limits;
 mod round_trips;

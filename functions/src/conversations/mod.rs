@@ -8,7 +8,9 @@ use common::{ApiError, AppState, HandlerResult, body, request, response};
 use http::{Method, StatusCode};
 use lambda_http::Request;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use tokio_postgres::Row;
 use uuid::Uuid;
 use validator::Validate;
 
@@ -71,7 +73,7 @@ struct ListItem {
     summary: Option<String>,
     #[serde(serialize_with = "common::time::serialize")]
     created_at: DateTime<Utc>,
-    metadata: Option<Value>,
+    metadata: Option<Box<RawValue>>,
 }
 
 #[derive(Serialize)]
@@ -90,7 +92,7 @@ struct ListPage {
 }
 
 const LIST: &str = with_caller!(
-    ", page AS (SELECT cv.id, cv.summary, cv.created_at, cv.metadata FROM conversations cv ",
+    ", page AS (SELECT cv.id, cv.summary, cv.created_at, cv.metadata::text AS metadata FROM conversations cv ",
     "JOIN caller c ON cv.user_id = c.id ORDER BY cv.created_at DESC, cv.id DESC LIMIT $3 OFFSET $4) ",
     "SELECT c.id AS caller_id, ",
     "(SELECT count(*) FROM conversations WHERE user_id = c.id) AS total, ",
@@ -115,17 +117,19 @@ async fn list(state: &AppState, req: Request) -> HandlerResult {
         )
         .await?;
     let total: i64 = rows.first().ok_or_else(session_gone)?.get("total");
-    let conversations: Vec<ListItem> = rows
-        .iter()
-        .filter_map(|row| {
-            Some(ListItem {
-                id: row.get::<_, Option<Uuid>>("id")?,
-                summary: row.get("summary"),
-                created_at: row.get("created_at"),
-                metadata: row.get("metadata"),
-            })
-        })
-        .collect();
+    let mut conversations = Vec::with_capacity(rows.len());
+    for row in &rows {
+        // The caller row alone (no conversations on this page) has no id.
+        let Some(id) = row.get::<_, Option<Uuid>>("id") else {
+            continue;
+        };
+        conversations.push(ListItem {
+            id,
+            summary: row.get("summary"),
+            created_at: row.get("created_at"),
+            metadata: stored_json(row, "metadata")?,
+        });
+    }
     let seen = page.offset.saturating_add(conversations.len() as i64);
     let body = ListPage {
         conversations,
@@ -157,16 +161,16 @@ impl common::body::JsonBody for SaveConversationBody {
 struct Saved {
     id: Uuid,
     user_id: Option<Uuid>,
-    transcript: Value,
+    transcript: Box<RawValue>,
     summary: Option<String>,
-    metadata: Option<Value>,
+    metadata: Option<Box<RawValue>>,
     #[serde(serialize_with = "common::time::serialize")]
     created_at: DateTime<Utc>,
 }
 
 const SAVE_ANONYMOUS: &str = concat!(
     "INSERT INTO conversations (user_id, transcript, summary, metadata) VALUES (NULL, $1, $2, $3) ",
-    "RETURNING id, user_id, transcript, summary, metadata, created_at"
+    "RETURNING id, user_id, transcript::text AS transcript, summary, metadata::text AS metadata, created_at"
 );
 
 /// Linked to the caller only if the session is live; otherwise saved unlinked, like any
@@ -174,8 +178,18 @@ const SAVE_ANONYMOUS: &str = concat!(
 const SAVE_FOR_CALLER: &str = with_caller!(
     "INSERT INTO conversations (user_id, transcript, summary, metadata) ",
     "VALUES ((SELECT id FROM caller), $3, $4, $5) ",
-    "RETURNING id, user_id, transcript, summary, metadata, created_at"
+    "RETURNING id, user_id, transcript::text AS transcript, summary, metadata::text AS metadata, created_at"
 );
+
+/// A jsonb column selected as text, passed on verbatim. Parsing it back into numbers could fail
+/// or round: PostgreSQL keeps `-1.7976931348623157e308` as a 309-digit numeric, beyond what a
+/// JSON parser into f64 accepts.
+fn stored_json(row: &Row, column: &str) -> Result<Option<Box<RawValue>>, ApiError> {
+    row.try_get::<_, Option<String>>(column)
+        .map_err(ApiError::internal)?
+        .map(|text| RawValue::from_string(text).map_err(ApiError::internal))
+        .transpose()
+}
 
 async fn save(state: &AppState, req: Request) -> HandlerResult {
     let caller = identify(&req, &state.keys).optional();
@@ -211,9 +225,10 @@ async fn save(state: &AppState, req: Request) -> HandlerResult {
     let saved = Saved {
         id: row.get("id"),
         user_id: row.get("user_id"),
-        transcript: row.get("transcript"),
+        transcript: stored_json(&row, "transcript")?
+            .ok_or_else(|| ApiError::internal("conversation without a transcript"))?,
         summary: row.get("summary"),
-        metadata: row.get("metadata"),
+        metadata: stored_json(&row, "metadata")?,
         created_at: row.get("created_at"),
     };
     Ok(response::success_with_message(

@@ -71,7 +71,7 @@ impl<'a> RequestBuilder<'a> {
         self
     }
 
-    pub async fn send(self) -> TestResponse {
+    async fn dispatch(self) -> lambda_http::Response<Body> {
         let incoming = Incoming {
             method: self.method,
             uri: self.path.parse().expect("request path"),
@@ -79,8 +79,24 @@ impl<'a> RequestBuilder<'a> {
             body: self.body,
             source_ip: self.source_ip,
         };
-        let resp = gateway::dispatch(&self.app.state, incoming).await;
-        TestResponse::from(resp)
+        gateway::dispatch(&self.app.state, incoming).await
+    }
+
+    pub async fn send(self) -> TestResponse {
+        TestResponse::from(self.dispatch().await)
+    }
+
+    /// Status and body text, for bodies serde_json cannot read back (numbers beyond f64's
+    /// range, which JSON allows and browsers read).
+    pub async fn send_for_text(self) -> (u16, String) {
+        let resp = self.dispatch().await;
+        let status = resp.status().as_u16();
+        let text = match resp.into_body() {
+            Body::Text(t) => t,
+            Body::Binary(b) => String::from_utf8(b).expect("UTF-8 body"),
+            _ => String::new(),
+        };
+        (status, text)
     }
 }
 
