@@ -2,6 +2,16 @@
 //! lines on a terminal. `RUST_LOG` or `AWS_LAMBDA_LOG_LEVEL` choose the level.
 
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::LevelFilter;
+
+/// One level for a whole function (Lambda's log-level setting is one level too). Unlike
+/// `EnvFilter` it needs no regex engine, which keeps the authorizer's binary small.
+fn lambda_level() -> LevelFilter {
+    ["AWS_LAMBDA_LOG_LEVEL", "RUST_LOG"]
+        .iter()
+        .find_map(|key| std::env::var(key).ok()?.trim().parse::<LevelFilter>().ok())
+        .unwrap_or(LevelFilter::INFO)
+}
 
 fn filter() -> EnvFilter {
     let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
@@ -15,7 +25,7 @@ fn filter() -> EnvFilter {
 pub fn init_lambda() {
     let _ = tracing_subscriber::fmt()
         .json()
-        .with_env_filter(filter())
+        .with_max_level(lambda_level())
         .with_current_span(false)
         .with_ansi(false)
         .without_time()
