@@ -14,8 +14,11 @@ pub mod users;
 
 pub use routes::{Access, Function};
 
+use std::future::Future;
+
 use common::AppState;
 use common::config::{AuthConfig, DbConfig};
+use lambda_http::Request;
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 
@@ -26,12 +29,18 @@ fn fail_init(err: impl std::fmt::Display) -> ! {
     std::process::exit(1)
 }
 
-/// The whole `main` of an API function: logs, configuration, state, runtime.
-pub async fn run_function(function: Function) -> Result<(), lambda_http::Error> {
+/// The whole `main` of an API function: logs, configuration, state, runtime. `handler` is the
+/// function's own handler (e.g. [`services::handle`]), so its binary carries no other route.
+pub async fn run_function<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
+where
+    F: Fn(&'static AppState, Request) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = common::HandlerResult> + Send + 'static,
+{
     common::telemetry::init_lambda();
     let state = AppState::from_env().unwrap_or_else(|e| fail_init(e));
+    let handler: &'static F = Box::leak(Box::new(handler));
     common::lambda::serve(state, move |state: &'static AppState, req| {
-        function.handle(state, req)
+        routes::respond(state, req, handler)
     })
     .await
 }

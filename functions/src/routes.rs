@@ -1,6 +1,8 @@
 //! The route table: which function serves which path, for which methods, behind the authorizer
 //! or not. The local server routes with it, and a test holds template.yaml to it.
 
+use std::future::Future;
+
 use common::AppState;
 use http::Method;
 use lambda_http::{Body, Request, Response};
@@ -119,14 +121,7 @@ impl Function {
 
     /// Serves one request. Every outcome, errors and panics included, is an envelope response.
     pub async fn handle(self, state: &AppState, req: Request) -> Response<Body> {
-        common::lambda::contain_panics(async move {
-            let result = match common::request::check_origin(&req, &state.config.http) {
-                Err(e) => Err(e),
-                Ok(()) => self.dispatch(state, req).await,
-            };
-            result.unwrap_or_else(common::ApiError::into_response)
-        })
-        .await
+        respond(state, req, |state, req| self.dispatch(state, req)).await
     }
 
     async fn dispatch(self, state: &AppState, req: Request) -> common::HandlerResult {
@@ -142,6 +137,24 @@ impl Function {
             Function::Conversations => conversations::handle(state, req).await,
         }
     }
+}
+
+/// Runs `handler` the way every function runs: the origin check first, then the handler, with
+/// errors and panics turned into envelope responses. Generic, so that a function's binary holds
+/// its own handler only.
+pub async fn respond<'a, F, Fut>(state: &'a AppState, req: Request, handler: F) -> Response<Body>
+where
+    F: FnOnce(&'a AppState, Request) -> Fut,
+    Fut: Future<Output = common::HandlerResult>,
+{
+    common::lambda::contain_panics(async move {
+        let result = match common::request::check_origin(&req, &state.config.http) {
+            Err(e) => Err(e),
+            Ok(()) => handler(state, req).await,
+        };
+        result.unwrap_or_else(common::ApiError::into_response)
+    })
+    .await
 }
 
 /// The 405 for a method `function` does not serve.

@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    functions::run_function(functions::Function::AuthRegister).await
+    functions::run_function(functions::auth::register::handle).await
 }

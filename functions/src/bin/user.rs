@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    functions::run_function(functions::Function::User).await
+    functions::run_function(functions::users::handle).await
 }
