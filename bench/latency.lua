@@ -1,8 +1,8 @@
--- Prints one machine-readable line after a run: requests/s, p50 and p99 in milliseconds, errors.
+-- Prints one machine-readable line after a run: requests, requests/s, p50 and p99 in milliseconds, errors.
 function done(summary, latency, requests)
   local errors = summary.errors.status + summary.errors.connect + summary.errors.read
     + summary.errors.write + summary.errors.timeout
-  io.write(string.format("RESULT rps=%.1f p50=%.3f p99=%.3f non2xx_or_errors=%d\n",
-    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
+  io.write(string.format("RESULT requests=%d rps=%.1f p50=%.3f p99=%.3f non2xx_or_errors=%d\n",
+    summary.requests, summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
     latency:percentile(99) / 1000, errors))
 end

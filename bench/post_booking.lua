@@ -1,8 +1,10 @@
 -- POST /api/bookings with a fresh, never-overlapping 30-minute slot per request: each thread
 -- walks its own sequence of slots from 2030 on.
+-- `id` is a global on purpose: setup() sets it in each thread's own state, which a local
+-- (captured by request() when the script loads) would never see.
 local counter = 0
 local threads = 0
-local id = 0
+id = 0
 
 function setup(thread)
   thread:set("id", threads)
