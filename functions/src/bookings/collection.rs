@@ -132,9 +132,11 @@ const PREPARE: &str = with_caller!(
     "s.id AS service_ref, s.is_active FROM caller c LEFT JOIN services s ON s.id = $3"
 );
 
+/// Locks the owner's row first (see [`NO_OVERLAP`]); no row comes back if the user is gone.
 const INSERT: &str = concat!(
-    "WITH b AS (INSERT INTO bookings (user_id, service_id, scheduled_at, duration, notes) ",
-    "VALUES ($1, $2, $3, $4, $5) RETURNING *) SELECT ",
+    "WITH owner AS (SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE), ",
+    "b AS (INSERT INTO bookings (user_id, service_id, scheduled_at, duration, notes) ",
+    "SELECT owner.id, $2::uuid, $3::timestamptz, $4::int4, $5::text FROM owner RETURNING *) SELECT ",
     booking_columns!(),
     ", ",
     service_summary_columns!(),
@@ -194,7 +196,7 @@ async fn create(state: &AppState, req: Request) -> HandlerResult {
         )
         .await
         .on_constraint(NO_OVERLAP, overlap_conflict)?
-        .ok_or_else(|| ApiError::internal("booking insert returned no row"))?;
+        .ok_or_else(session_gone)?;
     Ok(response::success_with_message(
         StatusCode::CREATED,
         &Booking::with_service(&row)?,

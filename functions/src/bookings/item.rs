@@ -122,11 +122,14 @@ const LOAD: &str = with_caller!(
     "FROM caller c LEFT JOIN bookings b ON b.id = $3"
 );
 
-/// Applies the change only if the status is still the one the decision was made on.
+/// Applies the change only if the status is still the one the decision was made on, after
+/// locking the owner's row as every booking write does (see [`NO_OVERLAP`]).
 const APPLY: &str = concat!(
-    "WITH b AS (UPDATE bookings SET scheduled_at = COALESCE($2, scheduled_at), ",
+    "WITH owner AS (SELECT u.id FROM bookings ob JOIN users u ON u.id = ob.user_id ",
+    "WHERE ob.id = $1 FOR NO KEY UPDATE OF u), ",
+    "b AS (UPDATE bookings SET scheduled_at = COALESCE($2, scheduled_at), ",
     "status = COALESCE($3, status), notes = CASE WHEN $4 THEN $5 ELSE notes END, updated_at = now() ",
-    "WHERE id = $1 AND status = $6 RETURNING *) SELECT ",
+    "WHERE id = $1 AND status = $6 AND user_id IN (SELECT id FROM owner) RETURNING *) SELECT ",
     booking_columns!(),
     ", ",
     service_summary_columns!(),
