@@ -71,9 +71,27 @@ pub fn json<T: JsonBody>(req: &Request, limit: usize) -> Result<T, ApiError> {
                 .collect(),
         ));
     }
-    let parsed = deserialize_reporting_every_field::<T>(value)?;
+    let parsed = deserialize_reporting_every_field::<T>(integral_numbers_as_integers(value))?;
     parsed.validate().map_err(validation::to_api_error)?;
     Ok(parsed)
+}
+
+/// JSON has one kind of number: `30.0` is the integer 30 to JavaScript, to JSON Schema and to
+/// the system we replace, so integer fields (`duration`) accept it. Only top-level fields are
+/// touched: nested values (transcripts, metadata) are stored as sent.
+fn integral_numbers_as_integers(mut value: Value) -> Value {
+    if let Some(fields) = value.as_object_mut() {
+        for field in fields.values_mut() {
+            if let Some(n) = field.as_f64().filter(|_| field.is_f64())
+                && n.fract() == 0.0
+                && n.abs() < 9.0e15
+            {
+                // Exact: every integer this small is a whole f64.
+                *field = Value::from(n as i64);
+            }
+        }
+    }
+    value
 }
 
 /// A request body type: its `validator` rules plus the keys it cannot do without.
@@ -232,6 +250,23 @@ mod tests {
         for (ct, body, status, case) in cases {
             let err = parse(*ct, body).expect_err(case);
             assert_eq!(err.status().as_u16(), *status, "case: {case}");
+        }
+    }
+
+    #[test]
+    fn whole_numbers_written_as_decimals_are_integers() {
+        let s = parse(JSON, r#"{"name":"Ann","count":30.0}"#).unwrap();
+        assert_eq!(s.count, Some(30));
+        let s = parse(JSON, r#"{"name":"Ann","count":-2e1}"#).unwrap();
+        assert_eq!(s.count, Some(-20));
+        for fractional in [
+            r#"{"name":"Ann","count":30.5}"#,
+            r#"{"name":"Ann","count":1e300}"#,
+        ] {
+            match parse(JSON, fractional).unwrap_err() {
+                ApiError::Validation(fields) => assert_eq!(fields[0].field, "count"),
+                other => panic!("unexpected {other:?}"),
+            }
         }
     }
 

@@ -89,6 +89,36 @@ async fn an_admin_creates_a_service() {
 }
 
 #[tokio::test]
+async fn whole_numbers_sent_as_decimals_are_accepted() {
+    // A client computing in floating point sends `45.0`; JavaScript, JSON Schema and the
+    // system we replace all read it as 45.
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let resp = app
+        .post("/api/services")
+        .as_(&admin)
+        .json(json!({"name": "Long Cut", "duration": 45.0, "price": 30.0}))
+        .send()
+        .await;
+    resp.expect(201);
+    assert_eq!(resp.data()["duration"], 45);
+    assert_eq!(resp.data()["price"], 30.0);
+    let resp = app
+        .post("/api/services")
+        .as_(&admin)
+        .json(json!({"name": "Odd Cut", "duration": 45.5}))
+        .send()
+        .await;
+    resp.expect(400);
+    assert_eq!(resp.body["details"][0]["field"], "duration");
+    assert_eq!(
+        app.count("SELECT count(*) FROM services WHERE name = 'Odd Cut'", &[])
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
 async fn only_admins_create_services() {
     let app = TestApp::spawn().await;
     let user = app.user().await;
