@@ -48,17 +48,27 @@ token=$(curl -sf -H 'content-type: application/json' \
   -d '{"email":"admin@example.com","password":"password123"}' "$base/api/auth/login" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["token"])')
 
+# Every check but three whose premise does not hold here:
+# - positive_data_acceptance expects every schema-valid request to succeed, but business rules
+#   no schema states refuse some (a booking in the past, NUL characters inside a transcript);
+# - ignored_auth sends a made-up cookie alongside the Bearer token given below, and the
+#   contract lets a valid Bearer token win over a cookie (tests/api/tokens.rs checks tokens).
+# - use_after_free expects a deleted resource to be gone, but DELETE /api/bookings/{id} is the
+#   contract's soft cancel: the booking stays, CANCELLED.
+excluded=positive_data_acceptance,ignored_auth,use_after_free
+# One worker: with several, hypothesis describes its filters by parsing source in threads, which
+# CPython 3.11 sometimes fails ("AST constructor recursion depth mismatch"), erroring the run.
 echo "== st run"
 started=$SECONDS
 # Logout would revoke the token every other operation uses: fuzz it without one.
 timeout 900 "$st" run docs/openapi.yaml --url "$base" \
-  --checks not_a_server_error,response_schema_conformance,content_type_conformance \
-  --max-examples 100 --seed 20261125 --workers 2 --request-timeout 10 \
+  --checks all --exclude-checks "$excluded" \
+  --max-examples 100 --seed 20261125 --workers 1 --request-timeout 10 \
   --exclude-path /api/auth/logout \
   -H "Authorization: Bearer $token" \
   --report junit --report-dir "$work/report" | tee "$work/st.log"
 timeout 300 "$st" run docs/openapi.yaml --url "$base" \
-  --checks not_a_server_error,response_schema_conformance,content_type_conformance \
+  --checks all --exclude-checks "$excluded" \
   --max-examples 40 --seed 20261125 --include-path /api/auth/logout | tee -a "$work/st.log"
 echo "schemathesis took $((SECONDS - started)) s"
 if grep -qE '" 5[0-9][0-9] ' "$work/server.log"; then
