@@ -175,10 +175,18 @@ async fn only_an_admin_confirms_or_completes() {
     w.put(&w.admin, &id, json!({"status": "CONFIRMED"}))
         .await
         .expect(200);
-    // The owner may still reschedule a confirmed booking.
+    // The owner may still reschedule a confirmed booking, or take the confirmation back, but
+    // not confirm it again.
     w.put(&w.owner, &id, json!({"scheduledAt": future(2, 12)}))
         .await
         .expect(200);
+    w.put(&w.owner, &id, json!({"status": "PENDING"}))
+        .await
+        .expect(200);
+    assert_eq!(w.stored(&id).await.0, "PENDING");
+    w.put(&w.owner, &id, json!({"status": "CONFIRMED"}))
+        .await
+        .expect(403);
     w.put(&w.admin, &id, json!({"status": "COMPLETED"}))
         .await
         .expect(200);
