@@ -33,12 +33,11 @@ fn fail_init(err: impl std::fmt::Display) -> ! {
 /// function's own handler (e.g. [`services::handle`]), so its binary carries no other route.
 pub async fn run_function<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
 where
-    F: Fn(&'static AppState, Request) -> Fut + Send + Sync + 'static,
+    F: Fn(&'static AppState, Request) -> Fut + Copy + Send + Sync + 'static,
     Fut: Future<Output = common::HandlerResult> + Send + 'static,
 {
     common::telemetry::init_lambda();
     let state = AppState::from_env().unwrap_or_else(|e| fail_init(e));
-    let handler: &'static F = Box::leak(Box::new(handler));
     common::lambda::serve(state, move |state: &'static AppState, req| {
         routes::respond(state, req, handler)
     })
