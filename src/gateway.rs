@@ -1,13 +1,20 @@
 //! What API Gateway does in front of the functions, done in-process: match the route, run the
 //! authorizer on protected routes and pass its verdict on, and hand the function the same
-//! payload-2.0 event API Gateway would, read by lambda_http's own deserializer.
+//! payload-2.0 event API Gateway would, turned into a request by lambda_http's own conversion.
+//! The event is built typed rather than as JSON text: reading JSON events is the runtime's job,
+//! and the sample events in events/ exercise it.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 use base64::Engine;
 use common::AppState;
 use functions::{Access, Function};
-use http::{HeaderMap, Method, header};
+use http::{HeaderMap, HeaderValue, Method, header};
+use lambda_http::aws_lambda_events::apigw::{
+    ApiGatewayRequestAuthorizer, ApiGatewayV2httpRequest, ApiGatewayV2httpRequestContext,
+    ApiGatewayV2httpRequestContextHttpDescription,
+};
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Body, Request, Response};
 use serde_json::{Map, Value, json};
@@ -26,141 +33,171 @@ pub struct Incoming {
 
 /// Headers as API Gateway passes them: lower-case names, repeated values joined by commas,
 /// cookies moved out into their own array.
-fn event_headers(headers: &HeaderMap) -> (Map<String, Value>, Vec<Value>) {
-    let mut out: Map<String, Value> = Map::new();
+fn event_headers(headers: &HeaderMap) -> (HeaderMap, Vec<String>) {
+    let mut out = HeaderMap::with_capacity(headers.keys_len());
     let mut cookies = Vec::new();
-    for (name, value) in headers {
-        let Ok(value) = value.to_str() else { continue };
+    for name in headers.keys() {
+        let mut values = headers.get_all(name).iter().filter_map(|v| v.to_str().ok());
         if name == header::COOKIE {
             cookies.extend(
-                value
-                    .split(';')
+                values
+                    .flat_map(|v| v.split(';'))
                     .map(str::trim)
                     .filter(|c| !c.is_empty())
-                    .map(|c| Value::String(c.to_string())),
+                    .map(str::to_string),
             );
             continue;
         }
-        match out.get_mut(name.as_str()) {
-            Some(Value::String(existing)) => {
-                existing.push(',');
-                existing.push_str(value);
-            }
-            _ => {
-                out.insert(name.as_str().to_string(), Value::String(value.to_string()));
-            }
+        let Some(first) = values.next() else { continue };
+        let joined = values.fold(first.to_string(), |mut all, v| {
+            all.push(',');
+            all.push_str(v);
+            all
+        });
+        if let Ok(value) = HeaderValue::from_str(&joined) {
+            out.insert(name.clone(), value);
         }
     }
     (out, cookies)
 }
 
-fn query_parameters(query: &str) -> Map<String, Value> {
-    let mut out: Map<String, Value> = Map::new();
-    for (k, v) in url_decoded_pairs(query) {
-        match out.get_mut(&k) {
-            Some(Value::String(existing)) => {
-                existing.push(',');
-                existing.push_str(&v);
-            }
-            _ => {
-                out.insert(k, Value::String(v));
-            }
+fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
+    headers.get(name).and_then(|h| h.to_str().ok())
+}
+
+/// The `requestContext` API Gateway sends for this request, to the authorizer and then to the
+/// function (one request id for both, as there).
+fn request_context(incoming: &Incoming, route_key: &str) -> ApiGatewayV2httpRequestContext {
+    let now = chrono::Utc::now();
+    let mut http = ApiGatewayV2httpRequestContextHttpDescription::default();
+    http.method = incoming.method.clone();
+    http.path = Some(incoming.uri.path().to_string());
+    http.protocol = Some("HTTP/1.1".to_string());
+    http.source_ip = Some(incoming.source_ip.to_string());
+    http.user_agent = Some(
+        header_text(&incoming.headers, header::USER_AGENT)
+            .unwrap_or("")
+            .to_string(),
+    );
+    let mut context = ApiGatewayV2httpRequestContext::default();
+    context.route_key = Some(route_key.to_string());
+    context.account_id = Some("local".to_string());
+    context.stage = Some("$default".to_string());
+    context.request_id = Some(Uuid::new_v4().to_string());
+    context.apiid = Some("local".to_string());
+    context.domain_name = Some(
+        header_text(&incoming.headers, header::HOST)
+            .unwrap_or("localhost")
+            .to_string(),
+    );
+    context.domain_prefix = Some("local".to_string());
+    context.time = Some(now.format("%d/%b/%Y:%H:%M:%S %z").to_string());
+    context.time_epoch = now.timestamp_millis();
+    context.http = http;
+    context
+}
+
+/// What API Gateway knows about one request once it has matched a route.
+pub struct Routed {
+    route_key: String,
+    headers: HeaderMap,
+    cookies: Vec<String>,
+    context: ApiGatewayV2httpRequestContext,
+}
+
+impl Routed {
+    pub fn new(incoming: &Incoming, function: Function) -> Self {
+        let route_key = format!("{} {}", incoming.method, function.path());
+        let (headers, cookies) = event_headers(&incoming.headers);
+        let context = request_context(incoming, &route_key);
+        Self {
+            route_key,
+            headers,
+            cookies,
+            context,
         }
     }
-    out
-}
 
-fn url_decoded_pairs(query: &str) -> Vec<(String, String)> {
-    form_urlencoded::parse(query.as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
-}
+    /// The authorizer's payload-2.0 request event (JSON: the authorizer reads any event).
+    pub fn authorizer_event(&self, incoming: &Incoming, function: Function) -> Value {
+        let headers: Map<String, Value> = self
+            .headers
+            .iter()
+            .filter_map(|(name, value)| {
+                Some((
+                    name.as_str().to_string(),
+                    Value::String(value.to_str().ok()?.to_string()),
+                ))
+            })
+            .collect();
+        let context = &self.context;
+        json!({
+            "version": "2.0",
+            "type": "REQUEST",
+            "routeArn": format!("arn:aws:execute-api:local:local:local/$default/{}{}", incoming.method, function.path()),
+            "identitySource": [],
+            "routeKey": self.route_key,
+            "rawPath": incoming.uri.path(),
+            "rawQueryString": incoming.uri.query().unwrap_or(""),
+            "cookies": self.cookies,
+            "headers": headers,
+            "requestContext": {
+                "accountId": context.account_id,
+                "apiId": context.apiid,
+                "domainName": context.domain_name,
+                "domainPrefix": context.domain_prefix,
+                "http": {
+                    "method": incoming.method.as_str(),
+                    "path": context.http.path,
+                    "protocol": context.http.protocol,
+                    "sourceIp": context.http.source_ip,
+                    "userAgent": context.http.user_agent,
+                },
+                "requestId": context.request_id,
+                "routeKey": self.route_key,
+                "stage": context.stage,
+                "time": context.time,
+                "timeEpoch": context.time_epoch,
+            },
+        })
+    }
 
-/// The `requestContext` API Gateway would send for this request.
-fn request_context(incoming: &Incoming, route_key: &str) -> Value {
-    let now = chrono::Utc::now();
-    json!({
-        "accountId": "local",
-        "apiId": "local",
-        "domainName": incoming.headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost"),
-        "domainPrefix": "local",
-        "http": {
-            "method": incoming.method.as_str(),
-            "path": incoming.uri.path(),
-            "protocol": "HTTP/1.1",
-            "sourceIp": incoming.source_ip.to_string(),
-            "userAgent": incoming.headers.get(header::USER_AGENT).and_then(|h| h.to_str().ok()).unwrap_or(""),
-        },
-        "requestId": Uuid::new_v4().to_string(),
-        "routeKey": route_key,
-        "stage": "$default",
-        "time": now.format("%d/%b/%Y:%H:%M:%S %z").to_string(),
-        "timeEpoch": now.timestamp_millis(),
-    })
-}
-
-/// The payload-2.0 event for `function`, optionally with the authorizer's context.
-pub fn http_event(
-    incoming: &Incoming,
-    function: Function,
-    id: Option<&str>,
-    authorizer: Option<Map<String, Value>>,
-) -> Value {
-    let route_key = format!("{} {}", incoming.method, function.path());
-    let (headers, cookies) = event_headers(&incoming.headers);
-    let query = incoming.uri.query().unwrap_or("");
-    let mut context = request_context(incoming, &route_key);
-    if let Some(fields) = authorizer {
-        context["authorizer"] = json!({ "lambda": fields });
+    /// The payload-2.0 event for the function, with the authorizer's context when it ran.
+    pub fn http_event(
+        self,
+        incoming: Incoming,
+        id: Option<&str>,
+        authorizer: Option<Map<String, Value>>,
+    ) -> ApiGatewayV2httpRequest {
+        let mut context = self.context;
+        if let Some(fields) = authorizer {
+            let mut described = ApiGatewayRequestAuthorizer::default();
+            described.fields = fields.into_iter().collect();
+            context.authorizer = Some(described);
+        }
+        let (body, base64) = match String::from_utf8(incoming.body) {
+            Ok(text) if text.is_empty() => (None, false),
+            Ok(text) => (Some(text), false),
+            Err(err) => (
+                Some(base64::engine::general_purpose::STANDARD.encode(err.as_bytes())),
+                true,
+            ),
+        };
+        let mut event = ApiGatewayV2httpRequest::default();
+        event.version = Some("2.0".to_string());
+        event.route_key = Some(self.route_key);
+        event.raw_path = Some(incoming.uri.path().to_string());
+        event.raw_query_string = Some(incoming.uri.query().unwrap_or("").to_string());
+        event.cookies = (!self.cookies.is_empty()).then_some(self.cookies);
+        event.headers = self.headers;
+        event.path_parameters = id
+            .map(|id| HashMap::from([("id".to_string(), id.to_string())]))
+            .unwrap_or_default();
+        event.request_context = context;
+        event.body = body;
+        event.is_base64_encoded = base64;
+        event
     }
-    let (body, base64) = match std::str::from_utf8(&incoming.body) {
-        _ if incoming.body.is_empty() => (Value::Null, false),
-        Ok(text) => (Value::String(text.to_string()), false),
-        Err(_) => (
-            Value::String(base64::engine::general_purpose::STANDARD.encode(&incoming.body)),
-            true,
-        ),
-    };
-    let mut event = json!({
-        "version": "2.0",
-        "routeKey": route_key,
-        "rawPath": incoming.uri.path(),
-        "rawQueryString": query,
-        "headers": headers,
-        "requestContext": context,
-        "isBase64Encoded": base64,
-    });
-    if !cookies.is_empty() {
-        event["cookies"] = Value::Array(cookies);
-    }
-    if !query.is_empty() {
-        event["queryStringParameters"] = Value::Object(query_parameters(query));
-    }
-    if let Some(id) = id {
-        event["pathParameters"] = json!({ "id": id });
-    }
-    if !body.is_null() {
-        event["body"] = body;
-    }
-    event
-}
-
-/// The authorizer's payload-2.0 request event for this request.
-pub fn authorizer_event(incoming: &Incoming, function: Function) -> Value {
-    let route_key = format!("{} {}", incoming.method, function.path());
-    let (headers, cookies) = event_headers(&incoming.headers);
-    json!({
-        "version": "2.0",
-        "type": "REQUEST",
-        "routeArn": format!("arn:aws:execute-api:local:local:local/$default/{}{}", incoming.method, function.path()),
-        "identitySource": [],
-        "routeKey": route_key,
-        "rawPath": incoming.uri.path(),
-        "rawQueryString": incoming.uri.query().unwrap_or(""),
-        "cookies": cookies,
-        "headers": headers,
-        "requestContext": request_context(incoming, &route_key),
-    })
 }
 
 /// The gateway's own answer when the authorizer denies a request (as API Gateway answers it).
@@ -168,10 +205,10 @@ fn gateway_forbidden() -> Response<Body> {
     common::response::failure(http::StatusCode::FORBIDDEN, "Forbidden", None)
 }
 
-/// Turns an event into the request a function sees, exactly as the Lambda runtime would.
-pub fn into_request(event: Value) -> Result<Request, serde_json::Error> {
-    let lambda: LambdaRequest = serde_json::from_value(event)?;
-    Ok(lambda.into())
+/// The request a function sees for this event, converted by lambda_http as the runtime does
+/// once it has read the event's JSON.
+pub fn into_request(event: ApiGatewayV2httpRequest) -> Request {
+    LambdaRequest::ApiGatewayV2(event).into()
 }
 
 /// Routes one request to its function, with the authorizer in front where API Gateway has it.
@@ -179,11 +216,12 @@ pub async fn dispatch(state: &AppState, incoming: Incoming) -> Response<Body> {
     let Some((function, id)) = Function::route(incoming.uri.path()) else {
         return common::response::route_not_found();
     };
+    let routed = Routed::new(&incoming, function);
     let authorizer = match function.access(&incoming.method) {
         Access::Public => None,
         Access::Protected => {
             let answer = functions::authorizer::authorize(
-                &authorizer_event(&incoming, function),
+                &routed.authorizer_event(&incoming, function),
                 &state.keys,
             );
             if answer["isAuthorized"] != Value::Bool(true) {
@@ -192,9 +230,7 @@ pub async fn dispatch(state: &AppState, incoming: Incoming) -> Response<Body> {
             answer["context"].as_object().cloned()
         }
     };
-    let event = http_event(&incoming, function, id, authorizer);
-    match into_request(event) {
-        Ok(req) => function.handle(state, req).await,
-        Err(err) => common::ApiError::internal(err).into_response(),
-    }
+    let id = id.map(str::to_string);
+    let event = routed.http_event(incoming, id.as_deref(), authorizer);
+    function.handle(state, into_request(event)).await
 }
