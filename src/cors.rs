@@ -9,7 +9,8 @@ const ALLOWED_METHODS: &str = "GET, POST, PUT, DELETE, OPTIONS";
 const ALLOWED_HEADERS: &str = "content-type, authorization";
 const MAX_AGE_SECS: &str = "600";
 
-fn allowed_origin<'a>(headers: &'a HeaderMap, http: &HttpConfig) -> Option<&'a HeaderValue> {
+/// The request's `Origin` when it is one the API answers with CORS headers.
+pub fn allowed_origin<'a>(headers: &'a HeaderMap, http: &HttpConfig) -> Option<&'a HeaderValue> {
     let origin = headers.get(header::ORIGIN)?;
     http.allows_origin(origin.to_str().ok()?).then_some(origin)
 }
@@ -50,10 +51,10 @@ pub fn preflight(headers: &HeaderMap, http: &HttpConfig) -> Response<Body> {
 }
 
 /// Adds the CORS headers an actual (non-preflight) response carries for an allowed origin.
-pub fn decorate(request_headers: &HeaderMap, http: &HttpConfig, resp: &mut Response<Body>) {
-    if let Some(origin) = allowed_origin(request_headers, http) {
+pub fn decorate(allowed_origin: Option<HeaderValue>, resp: &mut Response<Body>) {
+    if let Some(origin) = allowed_origin {
         let h = resp.headers_mut();
-        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
         h.insert(
             header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
             HeaderValue::from_static("true"),

@@ -60,9 +60,9 @@ pub async fn handle(
         body,
         source_ip: peer.ip(),
     };
-    let request_headers = incoming.headers.clone();
+    let origin = cors::allowed_origin(&incoming.headers, &state.config.http).cloned();
     let mut resp = gateway::dispatch(state, incoming).await;
-    cors::decorate(&request_headers, &state.config.http, &mut resp);
+    cors::decorate(origin, &mut resp);
     resp
 }
 
