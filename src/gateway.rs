@@ -10,7 +10,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use base64::Engine;
 use common::AppState;
-use functions::{Access, Function};
+use common::auth::JwtKeys;
+use functions::{Access, Function, authorizer};
 use http::{HeaderMap, HeaderValue, Method, header};
 use lambda_http::aws_lambda_events::apigw::{
     ApiGatewayRequestAuthorizer, ApiGatewayV2httpRequest, ApiGatewayV2httpRequestContext,
@@ -18,7 +19,7 @@ use lambda_http::aws_lambda_events::apigw::{
 };
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Body, Request, Response};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 /// What arrived on the wire, before any routing.
 #[derive(Debug, Clone)]
@@ -125,48 +126,15 @@ impl Routed {
         }
     }
 
-    /// The authorizer's payload-2.0 request event (JSON: the authorizer reads any event).
-    pub fn authorizer_event(&self, incoming: &Incoming, function: Function) -> Value {
-        let headers: Map<String, Value> = self
+    /// What the authorizer hands on for this request, from the headers and cookies API Gateway
+    /// passes it (reading them out of the JSON event is the authorizer binary's only other step).
+    pub fn authorizer_context(&self, keys: &JwtKeys) -> Map<String, Value> {
+        let headers = self
             .headers
             .iter()
-            .filter_map(|(name, value)| {
-                Some((
-                    name.as_str().to_string(),
-                    Value::String(value.to_str().ok()?.to_string()),
-                ))
-            })
-            .collect();
-        let context = &self.context;
-        json!({
-            "version": "2.0",
-            "type": "REQUEST",
-            "routeArn": format!("arn:aws:execute-api:local:local:local/$default/{}{}", incoming.method, function.path()),
-            "identitySource": [],
-            "routeKey": self.route_key,
-            "rawPath": incoming.uri.path(),
-            "rawQueryString": incoming.uri.query().unwrap_or(""),
-            "cookies": self.cookies,
-            "headers": headers,
-            "requestContext": {
-                "accountId": context.account_id,
-                "apiId": context.apiid,
-                "domainName": context.domain_name,
-                "domainPrefix": context.domain_prefix,
-                "http": {
-                    "method": incoming.method.as_str(),
-                    "path": context.http.path,
-                    "protocol": context.http.protocol,
-                    "sourceIp": context.http.source_ip,
-                    "userAgent": context.http.user_agent,
-                },
-                "requestId": context.request_id,
-                "routeKey": self.route_key,
-                "stage": context.stage,
-                "time": context.time,
-                "timeEpoch": context.time_epoch,
-            },
-        })
+            .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)));
+        let credentials = authorizer::credentials(headers, self.cookies.iter().map(String::as_str));
+        authorizer::context_for(&credentials, keys)
     }
 
     /// The payload-2.0 event for the function, with the authorizer's context when it ran.
@@ -207,11 +175,6 @@ impl Routed {
     }
 }
 
-/// The gateway's own answer when the authorizer denies a request (as API Gateway answers it).
-fn gateway_forbidden() -> Response<Body> {
-    common::response::failure(http::StatusCode::FORBIDDEN, "Forbidden", None)
-}
-
 /// The request a function sees for this event, converted by lambda_http as the runtime does
 /// once it has read the event's JSON.
 pub fn into_request(event: ApiGatewayV2httpRequest) -> Request {
@@ -226,16 +189,7 @@ pub async fn dispatch(state: &AppState, incoming: Incoming) -> Response<Body> {
     let routed = Routed::new(&incoming, function);
     let authorizer = match function.access(&incoming.method) {
         Access::Public => None,
-        Access::Protected => {
-            let answer = functions::authorizer::authorize(
-                &routed.authorizer_event(&incoming, function),
-                &state.keys,
-            );
-            if answer["isAuthorized"] != Value::Bool(true) {
-                return gateway_forbidden();
-            }
-            answer["context"].as_object().cloned()
-        }
+        Access::Protected => Some(routed.authorizer_context(&state.keys)),
     };
     let id = id.map(str::to_string);
     let event = routed.http_event(incoming, id.as_deref(), authorizer);

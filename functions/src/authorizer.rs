@@ -16,35 +16,62 @@ use serde_json::{Map, Value, json};
 /// Header names API Gateway hands us (lower-case) that may carry credentials.
 const CREDENTIAL_HEADERS: [HeaderName; 2] = [header::AUTHORIZATION, header::COOKIE];
 
-/// The credential-bearing headers of an authorizer event, with the `cookies` array folded in
-/// as `Cookie` headers. `None` when the event does not have the shape of a request.
+/// The headers of a request that may carry credentials, with API Gateway's `cookies` array
+/// folded back in as `Cookie` headers.
+pub fn credentials<'a>(
+    headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    cookies: impl IntoIterator<Item = &'a str>,
+) -> HeaderMap {
+    let mut out = HeaderMap::new();
+    for (name, value) in headers {
+        let Ok(name) = HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes()) else {
+            continue;
+        };
+        if !CREDENTIAL_HEADERS.contains(&name) {
+            continue;
+        }
+        // API Gateway joins repeated headers with commas; cookies are `;`-separated anyway.
+        if let Ok(value) = HeaderValue::from_str(value) {
+            out.append(name, value);
+        }
+    }
+    for cookie in cookies {
+        if let Ok(value) = HeaderValue::from_str(cookie) {
+            out.append(header::COOKIE, value);
+        }
+    }
+    out
+}
+
+/// The credential-bearing headers of an authorizer event. `None` when the event does not have
+/// the shape of a request.
 fn credential_headers(event: &Value) -> Option<HeaderMap> {
     let event = event.as_object()?;
-    let mut headers = HeaderMap::new();
-    if let Some(map) = event.get("headers").and_then(Value::as_object) {
-        for (name, value) in map {
-            let Ok(name) = HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes()) else {
-                continue;
-            };
-            if !CREDENTIAL_HEADERS.contains(&name) {
-                continue;
-            }
-            // API Gateway joins repeated headers with commas; cookies are `;`-separated anyway.
-            if let Some(Ok(value)) = value.as_str().map(HeaderValue::from_str) {
-                headers.append(name, value);
-            }
-        }
-    } else if !event.contains_key("requestContext") {
+    let headers = event.get("headers").and_then(Value::as_object);
+    if headers.is_none() && !event.contains_key("requestContext") {
         return None;
     }
-    if let Some(cookies) = event.get("cookies").and_then(Value::as_array) {
-        for cookie in cookies.iter().filter_map(Value::as_str) {
-            if let Ok(value) = HeaderValue::from_str(cookie) {
-                headers.append(header::COOKIE, value);
-            }
-        }
+    let headers = headers
+        .into_iter()
+        .flatten()
+        .filter_map(|(name, value)| Some((name.as_str(), value.as_str()?)));
+    let cookies = event
+        .get("cookies")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str);
+    Some(credentials(headers, cookies))
+}
+
+/// The context the authorizer hands on for a request with these credentials: who the caller
+/// is, or why nobody is.
+pub fn context_for(credentials: &HeaderMap, keys: &JwtKeys) -> Map<String, Value> {
+    match identify_token(credentials, keys) {
+        Identity::Caller(caller) => caller.to_context(),
+        Identity::Anonymous => anonymous_context("missing"),
+        Identity::Invalid => anonymous_context("invalid"),
     }
-    Some(headers)
 }
 
 /// The simple response for one authorizer event.
@@ -52,10 +79,5 @@ pub fn authorize(event: &Value, keys: &JwtKeys) -> Value {
     let Some(headers) = credential_headers(event) else {
         return json!({"isAuthorized": false, "context": {}});
     };
-    let context: Map<String, Value> = match identify_token(&headers, keys) {
-        Identity::Caller(caller) => caller.to_context(),
-        Identity::Anonymous => anonymous_context("missing"),
-        Identity::Invalid => anonymous_context("invalid"),
-    };
-    json!({"isAuthorized": true, "context": context})
+    json!({"isAuthorized": true, "context": context_for(&headers, keys)})
 }
