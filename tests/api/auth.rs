@@ -309,3 +309,49 @@ async fn logout_leaves_other_sessions_of_the_user_alone() {
         .await
         .expect(200);
 }
+
+/// Which of two concurrent requests finished first, when the second starts once the first is
+/// well into its bcrypt hash.
+async fn finished_first(
+    app: &TestApp,
+    bcrypt_request: crate::support::RequestBuilder<'_>,
+) -> &'static str {
+    let order = std::sync::Mutex::new(Vec::new());
+    let hashing = async {
+        bcrypt_request.send().await;
+        order.lock().unwrap().push("bcrypt request");
+    };
+    let other = async {
+        // Cost 12 takes a quarter of a second; 100 ms in, the hash is running.
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        app.get("/api/services").send().await.expect(200);
+        order.lock().unwrap().push("services");
+    };
+    tokio::join!(hashing, other);
+    order.into_inner().unwrap()[0]
+}
+
+#[tokio::test]
+async fn logins_and_registrations_give_their_connection_back_while_bcrypt_runs() {
+    // One connection: held through the hash, it would keep every other request waiting.
+    let app = TestApp::builder()
+        .env("DB_POOL_SIZE", "1")
+        .env("BCRYPT_COST", "12")
+        .seeded()
+        .spawn()
+        .await;
+    // The seed's hashes are cost 12.
+    let login = app
+        .post("/api/auth/login")
+        .json(json!({"email": "user@example.com", "password": "password123"}));
+    assert_eq!(finished_first(&app, login).await, "services");
+    let register = app
+        .post("/api/auth/register")
+        .json(json!({"email": "slow@example.com", "password": "password123"}));
+    assert_eq!(finished_first(&app, register).await, "services");
+    app.post("/api/auth/login")
+        .json(json!({"email": "slow@example.com", "password": "password123"}))
+        .send()
+        .await
+        .expect(200);
+}

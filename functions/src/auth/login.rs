@@ -82,10 +82,13 @@ pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
     rate_limit::check(failures + 1, limits.login_failures_per_account, retry)?;
 
     let stored_hash: Option<String> = row.get("password_hash");
+    // Back to the pool while bcrypt runs (a quarter of a second): other requests need it more.
+    drop(db);
     let matched = state
         .passwords
         .verify(SecretString::from(input.password), stored_hash)
         .await;
+    let db = state.db().await?;
     if !matched {
         db.execute(
             rate_limit::COUNT_FAILURE,

@@ -63,10 +63,13 @@ pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
         &email,
     )
     .await?;
+    // Back to the pool while bcrypt runs (a quarter of a second): other requests need it more.
+    drop(db);
     let hash = state
         .passwords
         .hash(SecretString::from(input.password))
         .await?;
+    let db = state.db().await?;
     let name = input.name.map(|n| n.trim().to_string());
     let phone = input.phone.map(|p| p.trim().to_string());
     let row = db
