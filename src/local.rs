@@ -22,11 +22,19 @@ fn local_default(key: &str) -> Option<String> {
         "COOKIE_SECURE" => "false",
         // Front-end dev servers on any local port.
         "ALLOWED_ORIGINS" => "http://localhost:*,http://127.0.0.1:*",
-        // One process serves every route, so it gets a real pool.
-        "DB_POOL_SIZE" => "16",
+        "DB_POOL_SIZE" => return Some(local_pool_size().to_string()),
         _ => return None,
     };
     Some(value.to_string())
+}
+
+/// One process serves every route, so it gets a real pool, sized by PostgreSQL's usual rule of
+/// about two connections per core: PostgreSQL runs on this machine too, and more busy backends
+/// than that only queue for the CPU. On 2 cores under wrk, a pool of 4 kept p99 at 1-2.4 ms;
+/// a pool of 16 served the same requests/s with runs at a p99 of 20-240 ms.
+fn local_pool_size() -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    (2 * cores).max(4)
 }
 
 /// The environment, with local defaults and the database URL we settled on.
@@ -158,6 +166,7 @@ pub async fn run() -> anyhow::Result<()> {
         database_url: database_url.clone(),
         jwt_secret,
     })?;
+    let pool_size = config.db.pool_size;
     let state = AppState::new(config)?;
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let listener = TcpListener::bind(addr)
@@ -166,6 +175,7 @@ pub async fn run() -> anyhow::Result<()> {
     println!();
     println!("  Booking API on http://{addr}");
     println!("  Database      {}", redact(&database_url));
+    println!("  Pool          {pool_size} connections");
     if cluster.is_some() {
         println!("  Throwaway PostgreSQL: removed when you press Ctrl-C");
         println!("  Seed logins   admin@example.com / password123 (ADMIN)");
