@@ -106,7 +106,7 @@ fn request_context(incoming: &Incoming, route_key: &str) -> ApiGatewayV2httpRequ
 }
 
 /// What API Gateway knows about one request once it has matched a route.
-pub struct Routed {
+struct Routed {
     route_key: String,
     headers: HeaderMap,
     cookies: Vec<String>,
@@ -114,7 +114,7 @@ pub struct Routed {
 }
 
 impl Routed {
-    pub fn new(incoming: &Incoming, function: Function) -> Self {
+    fn new(incoming: &Incoming, function: Function) -> Self {
         let route_key = format!("{} {}", incoming.method, function.path());
         let (headers, cookies) = event_headers(&incoming.headers);
         let context = request_context(incoming, &route_key);
@@ -128,7 +128,7 @@ impl Routed {
 
     /// What the authorizer hands on for this request, from the headers and cookies API Gateway
     /// passes it (reading them out of the JSON event is the authorizer binary's only other step).
-    pub fn authorizer_context(&self, keys: &JwtKeys) -> Map<String, Value> {
+    fn authorizer_context(&self, keys: &JwtKeys) -> Map<String, Value> {
         let headers = self
             .headers
             .iter()
@@ -138,7 +138,7 @@ impl Routed {
     }
 
     /// The payload-2.0 event for the function, with the authorizer's context when it ran.
-    pub fn http_event(
+    fn http_event(
         self,
         incoming: Incoming,
         id: Option<&str>,
@@ -177,7 +177,7 @@ impl Routed {
 
 /// The request a function sees for this event, converted by lambda_http as the runtime does
 /// once it has read the event's JSON.
-pub fn into_request(event: ApiGatewayV2httpRequest) -> Request {
+fn into_request(event: ApiGatewayV2httpRequest) -> Request {
     LambdaRequest::ApiGatewayV2(event).into()
 }
 
