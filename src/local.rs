@@ -30,8 +30,8 @@ fn local_default(key: &str) -> Option<String> {
 
 /// One process serves every route, so it gets a real pool, sized by PostgreSQL's usual rule of
 /// about two connections per core: PostgreSQL runs on this machine too, and more busy backends
-/// than that only queue for the CPU. On 2 cores under wrk, a pool of 4 kept p99 at 1-2.4 ms;
-/// a pool of 16 served the same requests/s with runs at a p99 of 20-240 ms.
+/// than that only queue for the CPU. On 2 cores under wrk, pools of 4 and 16 served the same
+/// requests/s, but p99 ranged 1.0-2.4 ms with 4 and 1.3-242 ms with 16.
 fn local_pool_size() -> usize {
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
     (2 * cores).max(4)
