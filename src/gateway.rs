@@ -141,7 +141,7 @@ impl Routed {
     fn http_event(
         self,
         incoming: Incoming,
-        id: Option<&str>,
+        id: Option<String>,
         authorizer: Option<Map<String, Value>>,
     ) -> ApiGatewayV2httpRequest {
         let mut context = self.context;
@@ -166,7 +166,7 @@ impl Routed {
         event.cookies = (!self.cookies.is_empty()).then_some(self.cookies);
         event.headers = self.headers;
         event.path_parameters = id
-            .map(|id| HashMap::from([("id".to_string(), id.to_string())]))
+            .map(|id| HashMap::from([("id".to_string(), id)]))
             .unwrap_or_default();
         event.request_context = context;
         event.body = body;
@@ -191,7 +191,8 @@ pub async fn dispatch(state: &AppState, incoming: Incoming) -> Response<Body> {
         Access::Public => None,
         Access::Protected => Some(routed.authorizer_context(&state.keys)),
     };
+    // The id borrows from the path, and the event takes the request whole.
     let id = id.map(str::to_string);
-    let event = routed.http_event(incoming, id.as_deref(), authorizer);
+    let event = routed.http_event(incoming, id, authorizer);
     function.handle(state, into_request(event)).await
 }
