@@ -1,6 +1,6 @@
 //! Lambda function for `/api/auth/register`.
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     functions::run_function(functions::auth::register::handle).await
 }

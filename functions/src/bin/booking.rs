@@ -1,6 +1,6 @@
 //! Lambda function for `/api/bookings/{id}`.
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     functions::run_function(functions::bookings::item::handle).await
 }
