@@ -31,6 +31,8 @@ fn fail_init(err: impl std::fmt::Display) -> ! {
 
 /// The whole `main` of an API function: logs, configuration, state, runtime. `handler` is the
 /// function's own handler (e.g. [`services::handle`]), so its binary carries no other route.
+/// The binaries run it on a current-thread runtime: Lambda hands an instance one event at a
+/// time, so worker threads would only cost memory (bcrypt has tokio's blocking threads).
 pub async fn run_function<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
 where
     F: Fn(&'static AppState, Request) -> Fut + Copy + Send + Sync + 'static,
