@@ -4,7 +4,9 @@ use crate::auth::JwtKeys;
 use crate::auth::password::Passwords;
 use crate::config::{Config, ConfigError};
 use crate::db::query::StatementCounter;
-use crate::db::{Db, Pool, build_pool};
+use std::sync::Arc;
+
+use crate::db::{Connections, Db, build_pool};
 use crate::error::ApiError;
 
 #[derive(Debug, Clone)]
@@ -12,7 +14,7 @@ pub struct AppState {
     pub config: Config,
     pub keys: JwtKeys,
     pub passwords: Passwords,
-    pub pool: Pool,
+    pub connections: Arc<Connections>,
     pub statements: StatementCounter,
 }
 
@@ -23,7 +25,11 @@ impl AppState {
             .map_err(|e| ConfigError(format!("BCRYPT_COST: {e}")))?;
         Ok(Self {
             keys: JwtKeys::new(&config.auth),
-            pool: build_pool(&config.db)?,
+            connections: Arc::new(Connections::new(
+                build_pool(&config.db)?,
+                config.db.pipeline_depth,
+                config.db.pool_wait_timeout,
+            )),
             passwords,
             statements: StatementCounter::default(),
             config,
@@ -39,6 +45,6 @@ impl AppState {
         // PostgreSQL cancels a statement at statement_timeout; allow it a moment to say so.
         let timeout = &self.config.db.statement_timeout;
         let reply = (!timeout.is_zero()).then(|| *timeout + std::time::Duration::from_secs(1));
-        Db::acquire(&self.pool, &self.statements, reply).await
+        Db::acquire(&self.connections, &self.statements, reply).await
     }
 }

@@ -1,9 +1,18 @@
-//! Concurrency at the scale the issue names: many simultaneous requests over several pooled
-//! connections, with the final state read back from the database.
+//! Concurrency at the scale the issue names: many simultaneous requests over two pooled
+//! connections shared by up to 8 requests each (the local server shares its connections the
+//! same way), with the final state read back from the database.
 
 use serde_json::json;
 
 use crate::support::{TestApp, future};
+
+async fn shared_pool() -> TestApp {
+    TestApp::builder()
+        .env("DB_POOL_SIZE", "2")
+        .env("DB_PIPELINE_DEPTH", "8")
+        .spawn()
+        .await
+}
 
 fn statuses(resps: &[crate::support::TestResponse]) -> Vec<u16> {
     resps.iter().map(|r| r.status).collect()
@@ -12,7 +21,7 @@ fn statuses(resps: &[crate::support::TestResponse]) -> Vec<u16> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_simultaneous_overlapping_bookings_make_one() {
     const N: usize = 50;
-    let app = TestApp::builder().env("DB_POOL_SIZE", "8").spawn().await;
+    let app = shared_pool().await;
     let user = app.user().await;
     let service = app.service("Haircut", 30, true).await;
     let attempts = (0..N).map(|i| {
@@ -32,7 +41,7 @@ async fn fifty_simultaneous_overlapping_bookings_make_one() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn simultaneous_reschedules_into_one_slot_move_one_booking() {
     const N: usize = 20;
-    let app = TestApp::builder().env("DB_POOL_SIZE", "8").spawn().await;
+    let app = shared_pool().await;
     let user = app.user().await;
     let service = app.service("Haircut", 30, true).await;
     let mut ids = Vec::new();
@@ -70,7 +79,7 @@ async fn simultaneous_reschedules_into_one_slot_move_one_booking() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn simultaneous_cancels_and_updates_of_many_bookings_stay_consistent() {
     const N: usize = 15;
-    let app = TestApp::builder().env("DB_POOL_SIZE", "8").spawn().await;
+    let app = shared_pool().await;
     let user = app.user().await;
     let admin = app.admin().await;
     let service = app.service("Haircut", 30, true).await;

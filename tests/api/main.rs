@@ -18,6 +18,7 @@ mod rate_limits;
 mod round_trips;
 mod server;
 mod services;
+mod shared_connections;
 mod template_routes;
 mod tokens;
 mod users;

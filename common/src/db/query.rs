@@ -1,17 +1,18 @@
-//! One pooled connection for one request. Statements go through `prepare_cached`, so a warm
-//! function never re-plans a query, and each execution is counted so tests can hold handlers to
-//! their round-trip budget.
+//! A request's turn on a pooled connection (see `shared`). Statements go through
+//! `prepare_cached`, so a warm function never re-plans a query, and each execution is counted so
+//! tests can hold handlers to their round-trip budget.
 
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
-use super::pool::{Conn, Pool};
-use crate::error::{ApiError, DbError, DbResultExt, NoReply, PoolUnavailable};
+use super::pool::Conn;
+use super::shared::{Connections, Lease};
+use crate::error::{ApiError, DbError, DbResultExt, NoReply};
 
 pub type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 
@@ -33,11 +34,9 @@ impl StatementCounter {
 }
 
 pub struct Db {
-    /// Always `Some` until drop, which takes a connection that stopped answering out of the pool.
-    conn: Option<Conn>,
+    lease: Lease,
     counter: StatementCounter,
     reply_timeout: Option<Duration>,
-    broken: AtomicBool,
 }
 
 impl Db {
@@ -45,24 +44,19 @@ impl Db {
     /// `reply_timeout` bounds every statement on our side too: a frozen server or a dead
     /// network never answers, and PostgreSQL's own statement_timeout cannot fire then.
     pub async fn acquire(
-        pool: &Pool,
+        connections: &Connections,
         counter: &StatementCounter,
         reply_timeout: Option<Duration>,
     ) -> Result<Self, ApiError> {
-        let conn = pool.get().await.map_err(|e| PoolUnavailable(Box::new(e)))?;
         Ok(Self {
-            conn: Some(conn),
+            lease: connections.lease().await?,
             counter: counter.clone(),
             reply_timeout,
-            broken: AtomicBool::new(false),
         })
     }
 
     fn client(&self) -> &Conn {
-        // Set in `acquire`, taken only in `drop`.
-        self.conn
-            .as_ref()
-            .unwrap_or_else(|| unreachable!("connection used after drop"))
+        self.lease.shared.conn()
     }
 
     /// Runs one exchange with the server within the reply timeout.
@@ -77,8 +71,8 @@ impl Db {
         match tokio::time::timeout(after, exchange).await {
             Ok(result) => result.context(what),
             Err(_) => {
-                // The connection is mid-exchange: never hand it to another request.
-                self.broken.store(true, Ordering::Relaxed);
+                // The connection is mid-exchange: no request gets it again.
+                self.lease.shared.mark_broken();
                 Err(DbError::NoReply(NoReply {
                     context: what,
                     after,
@@ -147,16 +141,5 @@ impl Db {
         let stmt = self.statement(sql, what).await?;
         self.run(what, || self.client().execute(&stmt, params))
             .await
-    }
-}
-
-impl Drop for Db {
-    fn drop(&mut self) {
-        if self.broken.load(Ordering::Relaxed)
-            && let Some(conn) = self.conn.take()
-        {
-            // Detached from the pool and dropped: the socket closes, a fresh one replaces it.
-            drop(deadpool::managed::Object::take(conn));
-        }
     }
 }
