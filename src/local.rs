@@ -179,7 +179,12 @@ pub async fn run() -> anyhow::Result<()> {
     println!();
     println!("  Booking API on http://{addr}");
     println!("  Database      {}", redact(&database_url));
-    println!("  Pool          {pool_size} connections, up to {depth} requests each");
+    let noun = if pool_size == 1 {
+        "connection"
+    } else {
+        "connections"
+    };
+    println!("  Pool          {pool_size} {noun}, up to {depth} requests each");
     if cluster.is_some() {
         println!("  Throwaway PostgreSQL: removed when you press Ctrl-C");
         println!("  Seed logins   admin@example.com / password123 (ADMIN)");
