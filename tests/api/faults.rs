@@ -108,6 +108,7 @@ async fn an_outage_is_503_and_service_recovers_without_a_restart() {
 
     // A frozen server (or a silent network) never answers, and its statement_timeout cannot
     // fire: our own reply timeout (statement timeout + 1 s) has to.
+    let before_freeze = app.backends().await;
     let frozen = postgres_processes(cluster.pid());
     signal(&frozen, "STOP");
     let (resp, took) = timed(app.get("/api/bookings").bearer(&token)).await;
@@ -126,6 +127,18 @@ async fn an_outage_is_503_and_service_recovers_without_a_restart() {
         assert!(
             thawed.elapsed() < Duration::from_secs(10),
             "no recovery after a freeze"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The frozen connection answered nothing for the whole reply timeout: it was replaced.
+    loop {
+        let now = app.backends().await;
+        if !before_freeze.iter().any(|pid| now.contains(pid)) {
+            break;
+        }
+        assert!(
+            thawed.elapsed() < Duration::from_secs(10),
+            "the frozen connection is still in use: {before_freeze:?} {now:?}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

@@ -1,6 +1,7 @@
 //! Requests taking turns on shared connections (`DB_PIPELINE_DEPTH` above 1, as the local
-//! server runs): the depth admits that many requests per connection, a stuck connection fails
-//! its requests within the reply timeout and is replaced, and nothing else changes.
+//! server runs): the depth admits that many requests per connection, answers never cross, a
+//! busy connection fails its requests within the reply timeout but is kept, and requests that
+//! arrive while a connection is being made wait no longer than the wait timeout.
 
 use std::time::{Duration, Instant};
 
@@ -33,15 +34,6 @@ fn count_status(resps: &[TestResponse], status: u16) -> usize {
     resps.iter().filter(|r| r.status == status).count()
 }
 
-async fn backends(app: &TestApp) -> i64 {
-    app.count(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
-         AND application_name = 'booking-api'",
-        &[],
-    )
-    .await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_connection_carries_as_many_requests_as_the_depth_allows() {
     let shared = TestApp::builder()
@@ -59,7 +51,7 @@ async fn one_connection_carries_as_many_requests_as_the_depth_allows() {
             .iter()
             .all(|r| r.data().as_array().unwrap().len() == 1)
     );
-    assert_eq!(backends(&shared).await, 1);
+    assert_eq!(shared.backends().await.len(), 1);
 
     // The same with a depth of 1: one request holds the connection, the others give up
     // waiting for it after 100 ms.
@@ -97,11 +89,12 @@ async fn requests_spread_over_the_pool_and_every_answer_is_right() {
         resp.expect(200);
         assert_eq!(resp.data()["email"], email.as_str());
     }
-    assert_eq!(backends(app).await, 2);
+    // Both connections were needed: one alone was busy when the second request came.
+    assert_eq!(app.backends().await.len(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_stuck_shared_connection_fails_its_requests_in_time_and_is_replaced() {
+async fn a_busy_connection_fails_its_requests_in_time_and_is_kept() {
     let app = TestApp::builder()
         .env("DB_POOL_SIZE", "1")
         .env("DB_PIPELINE_DEPTH", "4")
@@ -110,23 +103,63 @@ async fn a_stuck_shared_connection_fails_its_requests_in_time_and_is_replaced() 
         .spawn()
         .await;
     app.service("Haircut", 30, true).await;
+    app.get("/api/services").send().await.expect(200);
+    let before = app.backends().await;
     let (resps, took) = behind_a_lock(&app, 6, Duration::from_secs(4)).await;
     // Four queue on the connection: the first hits statement_timeout, the ones behind it the
     // reply timeout (statement timeout + 1 s). Two find no room and give up after 500 ms.
     assert_eq!(count_status(&resps, 503), 6);
     assert!(resps.iter().all(|r| r.header("retry-after") == Some("1")));
     assert!(took < Duration::from_secs(3), "took {took:?}");
-    let recovered = Instant::now();
-    loop {
-        let resp = app.get("/api/services").send().await;
-        if resp.status == 200 {
-            break;
+    // The server kept answering on that connection (the statement timeouts), so it was only
+    // busy, not stuck: once the lock is gone, the same connection serves again.
+    app.get("/api/services").send().await.expect(200);
+    assert_eq!(app.backends().await, before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_arriving_while_a_connection_is_made_wait_no_longer_than_the_wait_timeout() {
+    // A server that accepts connections and never says a word: each attempt to connect runs
+    // into the create timeout (twice the connect timeout, for the handshake).
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let holder = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            held.push(socket);
         }
-        assert!(
-            recovered.elapsed() < Duration::from_secs(5),
-            "no recovery: {}",
-            resp.body
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    });
+    let app = TestApp::builder()
+        .env(
+            "DATABASE_URL",
+            &format!("postgres://booking@127.0.0.1:{port}/booking"),
+        )
+        .env("DB_POOL_SIZE", "1")
+        .env("DB_PIPELINE_DEPTH", "8")
+        .env("DB_CONNECT_TIMEOUT_MS", "500")
+        .env("DB_POOL_WAIT_TIMEOUT_MS", "300")
+        .spawn()
+        .await;
+    let started = Instant::now();
+    let answers = futures_util::future::join_all((0..6).map(|_| async {
+        let resp = app.get("/api/services").send().await;
+        (resp, started.elapsed())
+    }))
+    .await;
+    holder.abort();
+    let took: Vec<Duration> = answers.iter().map(|(_, took)| *took).collect();
+    for (resp, _) in &answers {
+        assert_eq!(resp.status, 503, "{}", resp.body);
     }
+    // One request makes the connection and gives up after 1 s; the five that came meanwhile
+    // give up at the 300 ms wait timeout instead of each trying to connect in turn.
+    let quick = took
+        .iter()
+        .filter(|t| **t < Duration::from_millis(800))
+        .count();
+    assert_eq!(quick, 5, "{took:?}");
+    assert!(
+        took.iter().all(|t| *t < Duration::from_millis(1800)),
+        "{took:?}"
+    );
 }

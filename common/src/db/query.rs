@@ -69,10 +69,12 @@ impl Db {
             return exchange.await.context(what);
         };
         match tokio::time::timeout(after, exchange).await {
-            Ok(result) => result.context(what),
+            Ok(result) => {
+                self.lease.shared.replied();
+                result.context(what)
+            }
             Err(_) => {
-                // The connection is mid-exchange: no request gets it again.
-                self.lease.shared.mark_broken();
+                self.lease.shared.no_reply_within(after);
                 Err(DbError::NoReply(NoReply {
                     context: what,
                     after,

@@ -8,8 +8,8 @@
 //! goes to which of them.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use deadpool::managed::Object;
 use tokio::sync::{Mutex, MutexGuard, OwnedSemaphorePermit, Semaphore};
@@ -17,33 +17,53 @@ use tokio::sync::{Mutex, MutexGuard, OwnedSemaphorePermit, Semaphore};
 use super::pool::{Conn, Pool};
 use crate::error::PoolUnavailable;
 
-/// No permit came free within the pool's wait timeout: every connection is at its depth.
+/// No turn on a connection came free, or none could be made, within the pool's wait timeout.
 #[derive(Debug, thiserror::Error)]
-#[error("every database connection had {depth} requests in flight for {waited:?}")]
-pub struct Saturated {
-    depth: usize,
-    waited: Duration,
-}
+#[error("no turn on a database connection within {0:?}")]
+pub struct NoTurn(Duration);
 
-/// One pooled connection, and whether a request saw it stop answering.
+/// One pooled connection, when it last answered, and whether it stopped answering.
 #[derive(Debug)]
 pub struct Shared {
     /// Always `Some` until drop.
     conn: Option<Conn>,
     broken: AtomicBool,
+    since: Instant,
+    /// Nanoseconds after `since` of the last reply on this connection, to any request.
+    last_reply: AtomicU64,
 }
 
 impl Shared {
+    fn new(conn: Conn) -> Self {
+        Self {
+            conn: Some(conn),
+            broken: AtomicBool::new(false),
+            since: Instant::now(),
+            last_reply: AtomicU64::new(0),
+        }
+    }
+
     pub fn conn(&self) -> &Conn {
         self.conn
             .as_ref()
             .unwrap_or_else(|| unreachable!("connection used after drop"))
     }
 
-    /// Marks the connection as mid-exchange with a server that stopped answering: no request
-    /// gets it again, and it leaves the pool when the last one drops it.
-    pub fn mark_broken(&self) {
-        self.broken.store(true, Ordering::Relaxed);
+    /// Notes that the server answered a request on this connection.
+    pub fn replied(&self) {
+        let at = u64::try_from(self.since.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.last_reply.fetch_max(at, Ordering::Relaxed);
+    }
+
+    /// A request waited `waited` for its reply in vain. When nothing at all came back on this
+    /// connection in that time, the server or the network is stuck: no request gets the
+    /// connection again, and it leaves the pool when the last one drops it. A reply to another
+    /// request meanwhile means it is only busy (a statement ahead waiting on a lock), and kept.
+    pub fn no_reply_within(&self, waited: Duration) {
+        let last = Duration::from_nanos(self.last_reply.load(Ordering::Relaxed));
+        if self.since.elapsed().saturating_sub(last) >= waited {
+            self.broken.store(true, Ordering::Relaxed);
+        }
     }
 
     fn usable(&self) -> bool {
@@ -63,8 +83,10 @@ impl Drop for Shared {
 }
 
 type Slot = Mutex<Option<Arc<Shared>>>;
+type SlotGuard<'a> = MutexGuard<'a, Option<Arc<Shared>>>;
 
 /// A request's turn on one connection; the permit bounds how many requests are in flight.
+/// Fields drop in order: the connection is let go before the permit frees a turn.
 pub struct Lease {
     pub shared: Arc<Shared>,
     _permit: OwnedSemaphorePermit,
@@ -73,26 +95,25 @@ pub struct Lease {
 #[derive(Debug)]
 pub struct Connections {
     pool: Pool,
-    /// One per pooled connection. A slot's lock is held only while it is being filled.
+    /// One per pooled connection. A slot's lock is held while it is looked at or filled.
     slots: Box<[Slot]>,
+    /// Pool size x depth: the requests in flight on all connections together. Each request
+    /// goes to the least busy connection, so each carries about `depth` at most.
     permits: Arc<Semaphore>,
-    depth: usize,
     wait: Duration,
     /// Where the next scan starts, so equally loaded connections take turns.
     next: AtomicUsize,
 }
 
 impl Connections {
-    /// Up to `depth` requests per connection of `pool`; a request beyond that waits up to
+    /// About `depth` requests per connection of `pool`; a request beyond that waits up to
     /// `wait` for one to finish.
     pub fn new(pool: Pool, depth: usize, wait: Duration) -> Self {
         let size = pool.status().max_size.max(1);
-        let depth = depth.max(1);
         Self {
             pool,
             slots: (0..size).map(|_| Mutex::new(None)).collect(),
-            permits: Arc::new(Semaphore::new(size * depth)),
-            depth,
+            permits: Arc::new(Semaphore::new(size * depth.max(1))),
             wait,
             next: AtomicUsize::new(0),
         }
@@ -102,9 +123,10 @@ impl Connections {
         &self.pool
     }
 
-    /// A turn on the least busy connection, making one if a slot is empty or its connection
-    /// is gone.
+    /// A turn on an idle connection, else on a new one while the pool has room, else on the
+    /// least busy one.
     pub async fn lease(&self) -> Result<Lease, PoolUnavailable> {
+        let no_turn = || PoolUnavailable(Box::new(NoTurn(self.wait)));
         let permit = match self.permits.clone().try_acquire_owned() {
             Ok(permit) => permit,
             // Only a request that has to wait pays for a timer.
@@ -112,57 +134,68 @@ impl Connections {
                 .await
                 .ok()
                 .and_then(Result::ok)
-                .ok_or_else(|| {
-                    PoolUnavailable(Box::new(Saturated {
-                        depth: self.depth,
-                        waited: self.wait,
-                    }))
-                })?,
+                .ok_or_else(no_turn)?,
         };
-        let shared = self.pick().await?;
+        let shared = match self.pick() {
+            Pick::Ready(shared) => shared,
+            Pick::Fill(slot) => self.fill(slot).await?,
+            // Every slot is locked: another request is making its connection. Wait for it,
+            // and if that fails try once more, all within the wait timeout, so requests that
+            // arrive during an outage do not queue one connect timeout after another.
+            Pick::Busy(index) => tokio::time::timeout(self.wait, async {
+                let slot = self.slots[index].lock().await;
+                match slot.as_ref().filter(|s| s.usable()) {
+                    Some(shared) => Ok(shared.clone()),
+                    None => self.fill(slot).await,
+                }
+            })
+            .await
+            .map_err(|_| no_turn())??,
+        };
         Ok(Lease {
             shared,
             _permit: permit,
         })
     }
 
-    async fn pick(&self) -> Result<Arc<Shared>, PoolUnavailable> {
+    fn pick(&self) -> Pick<'_> {
         let start = self.next.fetch_add(1, Ordering::Relaxed);
         let mut least: Option<(usize, Arc<Shared>)> = None;
+        // Empty, or holding a dead connection that no request uses any more.
+        let mut vacant: Option<SlotGuard<'_>> = None;
+        // Holding a dead connection that requests still use: the pool counts it until they
+        // finish, so making a new one there waits for them.
+        let mut stale: Option<SlotGuard<'_>> = None;
         for i in 0..self.slots.len() {
-            // A slot that is locked is being filled by another request.
-            let Ok(guard) = self.slots[(start + i) % self.slots.len()].try_lock() else {
+            let Ok(slot) = self.slots[(start + i) % self.slots.len()].try_lock() else {
                 continue;
             };
-            match guard.as_ref().filter(|s| s.usable()) {
-                Some(shared) => {
-                    // The slot holds one reference; every other is a request in flight.
-                    let load = Arc::strong_count(shared);
-                    if load == 1 {
-                        return Ok(shared.clone());
-                    }
-                    if least.as_ref().is_none_or(|(l, _)| load < *l) {
-                        least = Some((load, shared.clone()));
-                    }
+            if let Some(shared) = slot.as_ref().filter(|s| s.usable()) {
+                // The slot holds one reference; every other is a request in flight.
+                let load = Arc::strong_count(shared);
+                if load == 1 {
+                    return Pick::Ready(shared.clone());
                 }
-                None => return self.fill(guard).await,
+                if least.as_ref().is_none_or(|(l, _)| load < *l) {
+                    least = Some((load, shared.clone()));
+                }
+                continue;
+            }
+            let in_use = slot.as_ref().is_some_and(|s| Arc::strong_count(s) > 1);
+            let keep = if in_use { &mut stale } else { &mut vacant };
+            if keep.is_none() {
+                *keep = Some(slot);
             }
         }
-        if let Some((_, shared)) = least {
-            return Ok(shared);
-        }
-        // Every slot is being filled: wait for one of them.
-        let guard = self.slots[start % self.slots.len()].lock().await;
-        match guard.as_ref().filter(|s| s.usable()) {
-            Some(shared) => Ok(shared.clone()),
-            None => self.fill(guard).await,
+        match (vacant, least, stale) {
+            (Some(slot), _, _) => Pick::Fill(slot),
+            (None, Some((_, shared)), _) => Pick::Ready(shared),
+            (None, None, Some(slot)) => Pick::Fill(slot),
+            (None, None, None) => Pick::Busy(start % self.slots.len()),
         }
     }
 
-    async fn fill(
-        &self,
-        mut slot: MutexGuard<'_, Option<Arc<Shared>>>,
-    ) -> Result<Arc<Shared>, PoolUnavailable> {
+    async fn fill(&self, mut slot: SlotGuard<'_>) -> Result<Arc<Shared>, PoolUnavailable> {
         // Let go of the dead connection first: the pool counts it until its last user drops it.
         drop(slot.take());
         let conn = self
@@ -170,11 +203,16 @@ impl Connections {
             .get()
             .await
             .map_err(|e| PoolUnavailable(Box::new(e)))?;
-        let shared = Arc::new(Shared {
-            conn: Some(conn),
-            broken: AtomicBool::new(false),
-        });
+        let shared = Arc::new(Shared::new(conn));
         *slot = Some(shared.clone());
         Ok(shared)
     }
+}
+
+enum Pick<'a> {
+    Ready(Arc<Shared>),
+    /// This slot needs a connection; its lock is held so that no other request makes one too.
+    Fill(SlotGuard<'a>),
+    /// Every slot was locked; wait on this one.
+    Busy(usize),
 }

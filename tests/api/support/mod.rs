@@ -295,6 +295,22 @@ impl TestApp {
     }
 
     /// One row count from the database.
+    /// Process ids of the PostgreSQL backends serving the app's own connections.
+    pub async fn backends(&self) -> Vec<i32> {
+        self.sql()
+            .await
+            .query(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
+                 AND application_name = 'booking-api' ORDER BY pid",
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.get(0))
+            .collect()
+    }
+
     pub async fn count(
         &self,
         sql: &str,
