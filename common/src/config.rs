@@ -293,7 +293,7 @@ pub struct DbConfig {
     /// request a connection of its own.
     pub pipeline_depth: usize,
     pub connect_timeout: Duration,
-    /// How long a request waits for a free pooled connection before answering 503.
+    /// How long a request waits for a turn on a pooled connection before answering 503.
     pub pool_wait_timeout: Duration,
     /// Sent as `statement_timeout` at connection start; 0 leaves the server's setting.
     pub statement_timeout: Duration,

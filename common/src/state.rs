@@ -1,11 +1,11 @@
 //! What a function builds once at start-up and reuses for every invocation.
 
+use std::sync::Arc;
+
 use crate::auth::JwtKeys;
 use crate::auth::password::Passwords;
 use crate::config::{Config, ConfigError};
 use crate::db::query::StatementCounter;
-use std::sync::Arc;
-
 use crate::db::{Connections, Db, build_pool};
 use crate::error::ApiError;
 

@@ -7,11 +7,7 @@ use serde_json::json;
 use crate::support::{TestApp, future};
 
 async fn shared_pool() -> TestApp {
-    TestApp::builder()
-        .env("DB_POOL_SIZE", "2")
-        .env("DB_PIPELINE_DEPTH", "8")
-        .spawn()
-        .await
+    TestApp::builder().connections(2, 8).spawn().await
 }
 
 fn statuses(resps: &[crate::support::TestResponse]) -> Vec<u16> {

@@ -37,8 +37,7 @@ fn count_status(resps: &[TestResponse], status: u16) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_connection_carries_as_many_requests_as_the_depth_allows() {
     let shared = TestApp::builder()
-        .env("DB_POOL_SIZE", "1")
-        .env("DB_PIPELINE_DEPTH", "8")
+        .connections(1, 8)
         .env("DB_POOL_WAIT_TIMEOUT_MS", "100")
         .spawn()
         .await;
@@ -56,8 +55,7 @@ async fn one_connection_carries_as_many_requests_as_the_depth_allows() {
     // The same with a depth of 1: one request holds the connection, the others give up
     // waiting for it after 100 ms.
     let exclusive = TestApp::builder()
-        .env("DB_POOL_SIZE", "1")
-        .env("DB_PIPELINE_DEPTH", "1")
+        .connections(1, 1)
         .env("DB_POOL_WAIT_TIMEOUT_MS", "100")
         .spawn()
         .await;
@@ -69,11 +67,7 @@ async fn one_connection_carries_as_many_requests_as_the_depth_allows() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_spread_over_the_pool_and_every_answer_is_right() {
-    let app = TestApp::builder()
-        .env("DB_POOL_SIZE", "2")
-        .env("DB_PIPELINE_DEPTH", "8")
-        .spawn()
-        .await;
+    let app = TestApp::builder().connections(2, 8).spawn().await;
     let user = app.user().await;
     let other = app.user().await;
     // Each request must get its own answer back, not a neighbour's from the same connection.
@@ -96,8 +90,7 @@ async fn requests_spread_over_the_pool_and_every_answer_is_right() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_busy_connection_fails_its_requests_in_time_and_is_kept() {
     let app = TestApp::builder()
-        .env("DB_POOL_SIZE", "1")
-        .env("DB_PIPELINE_DEPTH", "4")
+        .connections(1, 4)
         .env("DB_POOL_WAIT_TIMEOUT_MS", "500")
         .env("DB_STATEMENT_TIMEOUT_MS", "1000")
         .spawn()
@@ -134,8 +127,7 @@ async fn requests_arriving_while_a_connection_is_made_wait_no_longer_than_the_wa
             "DATABASE_URL",
             &format!("postgres://booking@127.0.0.1:{port}/booking"),
         )
-        .env("DB_POOL_SIZE", "1")
-        .env("DB_PIPELINE_DEPTH", "8")
+        .connections(1, 8)
         .env("DB_CONNECT_TIMEOUT_MS", "500")
         .env("DB_POOL_WAIT_TIMEOUT_MS", "300")
         .spawn()

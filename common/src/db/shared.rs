@@ -119,10 +119,6 @@ impl Connections {
         }
     }
 
-    pub fn pool(&self) -> &Pool {
-        &self.pool
-    }
-
     /// A turn on an idle connection, else on a new one while the pool has room, else on the
     /// least busy one.
     pub async fn lease(&self) -> Result<Lease, PoolUnavailable> {

@@ -133,6 +133,12 @@ impl TestAppBuilder {
         self
     }
 
+    /// `size` pooled connections, each taking up to `depth` requests at a time.
+    pub fn connections(self, size: usize, depth: usize) -> Self {
+        self.env("DB_POOL_SIZE", &size.to_string())
+            .env("DB_PIPELINE_DEPTH", &depth.to_string())
+    }
+
     /// Starts from the seed data of `cargo run` instead of an empty schema.
     pub fn seeded(mut self) -> Self {
         self.seeded = true;
