@@ -339,6 +339,12 @@ impl Cluster {
         format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
     }
 
+    /// The cluster's own directory (under the base directory, or under the temp dir when the
+    /// server's user cannot enter the base directory).
+    pub fn dir(&self) -> &Path {
+        &self.root
+    }
+
     /// The postmaster's process id.
     pub fn pid(&self) -> u32 {
         self.pid.as_raw().unsigned_abs()
