@@ -295,7 +295,8 @@ pub struct DbConfig {
     pub connect_timeout: Duration,
     /// How long a request waits for a turn on a pooled connection before answering 503.
     pub pool_wait_timeout: Duration,
-    /// Sent as `statement_timeout` at connection start; 0 leaves the server's setting.
+    /// Set as `statement_timeout` on each new connection; 0 leaves the server's (or the role's)
+    /// setting and saves that round trip.
     pub statement_timeout: Duration,
 }
 

@@ -19,6 +19,7 @@ mod round_trips;
 mod server;
 mod services;
 mod shared_connections;
+mod startup_options;
 mod template_routes;
 mod tokens;
 mod users;

@@ -35,6 +35,8 @@ pub struct PgManager {
     tls: MakeRustlsConnect,
     iam: Option<IamTokens>,
     connect_timeout: Duration,
+    /// `SET statement_timeout = ...` for each new connection, when a timeout is configured.
+    session_setup: Option<String>,
 }
 
 impl std::fmt::Debug for PgManager {
@@ -64,6 +66,12 @@ impl PgManager {
                 tracing::warn!(error = %err, "database connection closed with an error");
             }
         });
+        if let Some(setup) = &self.session_setup {
+            client
+                .batch_execute(setup)
+                .await
+                .map_err(ConnectError::Postgres)?;
+        }
         Ok(ClientWrapper::new(client, task))
     }
 }
@@ -113,13 +121,14 @@ impl PgManager {
             TlsMode::Prefer => SslMode::Prefer,
             TlsMode::VerifyFull => SslMode::Require,
         });
-        if !cfg.statement_timeout.is_zero() {
-            // Set at connection start, so it costs no round trip and holds for every statement.
-            pg.options(format!(
-                "-c statement_timeout={}",
+        // A SET once per new connection, not a startup option (`-c statement_timeout=...`):
+        // RDS Proxy refuses every connection that sends startup options.
+        let session_setup = (!cfg.statement_timeout.is_zero()).then(|| {
+            format!(
+                "SET statement_timeout = {}",
                 cfg.statement_timeout.as_millis()
-            ));
-        }
+            )
+        });
         let iam = match &cfg.auth {
             DbAuth::Password => None,
             DbAuth::Iam { region } => {
@@ -141,6 +150,7 @@ impl PgManager {
             tls: tls::connector(cfg.ca_file.as_deref())?,
             iam,
             connect_timeout: cfg.connect_timeout,
+            session_setup,
         })
     }
 }

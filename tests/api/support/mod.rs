@@ -3,9 +3,11 @@
 //! as `cargo run`, so a test reads like the contract it checks.
 
 pub mod http;
+pub mod startup_guard;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::str::FromStr;
 use std::sync::OnceLock;
 
 use common::AppState;
@@ -25,6 +27,9 @@ struct Shared {
     /// Databases are named after the template; an external server may be shared by runs.
     prefix: String,
     external: bool,
+    /// Where the API under test connects: the server, behind a guard that refuses startup
+    /// options as RDS Proxy does.
+    guard: std::net::SocketAddr,
     /// Stops with the process (devdb ties the server's life to ours).
     _cluster: Option<std::sync::Mutex<devdb::Cluster>>,
 }
@@ -56,6 +61,13 @@ async fn init() -> anyhow::Result<Shared> {
             (cluster.url("postgres"), String::new(), false, Some(cluster))
         }
     };
+    let upstream = tokio_postgres::Config::from_str(&admin_url)?;
+    let host = match upstream.get_hosts().first() {
+        Some(tokio_postgres::config::Host::Tcp(host)) => host.clone(),
+        _ => anyhow::bail!("the test database server must be reached over TCP"),
+    };
+    let port = upstream.get_ports().first().copied().unwrap_or(5432);
+    let guard = startup_guard::start(format!("{host}:{port}"));
     let url_for = |db: &str| replace_database(&admin_url, db);
     for (name, seed) in [(PLAIN_TEMPLATE, false), (SEEDED_TEMPLATE, true)] {
         let name = format!("{prefix}{name}");
@@ -67,8 +79,21 @@ async fn init() -> anyhow::Result<Shared> {
         admin_url,
         prefix,
         external,
+        guard,
         _cluster: cluster.map(std::sync::Mutex::new),
     })
+}
+
+/// `url` with its host and port replaced by `address`.
+pub fn replace_address(url: &str, address: std::net::SocketAddr) -> String {
+    let scheme_end = url.find("://").map_or(0, |i| i + 3);
+    let authority_end = url[scheme_end..]
+        .find(['/', '?'])
+        .map_or(url.len(), |i| scheme_end + i);
+    let host_start = url[scheme_end..authority_end]
+        .rfind('@')
+        .map_or(scheme_end, |i| scheme_end + i + 1);
+    format!("{}{address}{}", &url[..host_start], &url[authority_end..])
 }
 
 /// `url` with its database name replaced.
@@ -161,7 +186,7 @@ impl TestAppBuilder {
             .await
             .expect("clone test database");
         let database_url = replace_database(&shared.admin_url, &database);
-        let mut settings = base_settings(&database_url);
+        let mut settings = base_settings(&replace_address(&database_url, shared.guard));
         settings.extend(self.settings);
         let config =
             Config::from_source(&|k: &str| settings.get(k).cloned()).expect("test configuration");
@@ -219,6 +244,11 @@ impl TestApp {
 
     pub fn delete(&self, path: &str) -> RequestBuilder<'_> {
         self.request(::http::Method::DELETE, path)
+    }
+
+    /// The address the API connects to: the guard in front of the test server.
+    pub fn guard(&self) -> std::net::SocketAddr {
+        shared().guard
     }
 
     /// A direct connection for arranging data and checking what was stored.
