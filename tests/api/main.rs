@@ -21,5 +21,6 @@ mod services;
 mod shared_connections;
 mod startup_options;
 mod template_routes;
+mod template_rules;
 mod tokens;
 mod users;
