@@ -216,13 +216,19 @@ type GetError = Box<dyn std::error::Error + Send + Sync>;
 
 /// One HTTP/1.1 GET to the extension on this host.
 async fn get(port: u16, path: &str, token: &str) -> Result<(StatusCode, Bytes), GetError> {
-    let stream = tokio::net::TcpStream::connect(("localhost", port)).await?;
+    // Resolved here rather than on a blocking thread: `localhost` is a line of /etc/hosts, and
+    // nothing else runs during init, so this spares a thread start on every cold start.
+    let addresses: Vec<std::net::SocketAddr> =
+        std::net::ToSocketAddrs::to_socket_addrs(&("localhost", port))?.collect();
+    let stream = tokio::net::TcpStream::connect(&addresses[..]).await?;
     let (mut sender, connection) =
         hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
     let driver = tokio::spawn(connection);
     let request = Request::get(path)
         .header(header::HOST, format!("localhost:{port}"))
         .header(TOKEN_HEADER, token)
+        // One request per connection: the server may close as soon as it has answered.
+        .header(header::CONNECTION, "close")
         .body(Empty::<Bytes>::new())?;
     let response = sender.send_request(request).await?;
     let status = response.status();
