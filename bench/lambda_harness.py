@@ -2,6 +2,12 @@
 initialisation (exec until its first request for work), its first invocation (which opens the
 database connection) and its warm invocations, and reads its peak RSS afterwards.
 
+It also imitates the AWS Parameters and Secrets Lambda extension's endpoint, as deployed
+functions read their secrets at init: JWT_SECRET and DB_PASSWORD from the environment are served
+there under JWT_SECRET_ID / DB_PASSWORD_SECRET_ID instead of being passed to the function, so
+the init time includes fetching them (from a local cache, as the extension's is after its first
+Secrets Manager call).
+
 usage: lambda_harness.py BOOTSTRAP EVENT.json INVOCATIONS   (environment passed through)
 prints: JSON {"init_ms", "first_ms", "warm_p50_ms", "warm_p99_ms", "peak_rss_kb", "statuses"}
 """
@@ -13,7 +19,8 @@ import sys
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
 
 bootstrap, event_path, invocations = sys.argv[1], sys.argv[2], int(sys.argv[3])
 event = open(event_path, "rb").read()
@@ -66,6 +73,36 @@ class Runtime(BaseHTTPRequestHandler):
         self.reply(202, b"{}")
 
 
+SESSION_TOKEN = "bench-session-token"
+secrets = {}  # secret id -> SecretString
+
+
+class SecretsExtension(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    # One small answer per connection: send it at once rather than wait for an ACK.
+    disable_nagle_algorithm = True
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        url = urlparse(self.path)
+        secret_id = parse_qs(url.query).get("secretId", [""])[0]
+        if self.headers.get("X-Aws-Parameters-Secrets-Token") != SESSION_TOKEN:
+            status, body = 401, {"message": "missing or wrong X-Aws-Parameters-Secrets-Token"}
+        elif url.path != "/secretsmanager/get" or secret_id not in secrets:
+            status, body = 400, {"__type": "ResourceNotFoundException"}
+        else:
+            status, body = 200, {"Name": secret_id, "SecretString": secrets[secret_id],
+                                 "VersionStages": ["AWSCURRENT"]}
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
 class Server(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -77,8 +114,23 @@ class Server(ThreadingHTTPServer):
 
 server = Server(("127.0.0.1", 0), Runtime)
 threading.Thread(target=server.serve_forever, daemon=True).start()
+# Single-threaded: init asks for its secrets one after another, and a thread per request
+# would add its start to the function's measured init.
+extension = HTTPServer(("127.0.0.1", 0), SecretsExtension)
+threading.Thread(target=extension.serve_forever, daemon=True).start()
 env = dict(os.environ)
+name = os.path.basename(bootstrap)
+if name == "bootstrap":  # sam build's layout: .aws-sam/build/<LogicalId>/bootstrap
+    name = os.path.basename(os.path.dirname(bootstrap))
+# As in template.yaml: migrate reads no signing key.
+for value_var, id_var in [("JWT_SECRET", "JWT_SECRET_ID"), ("DB_PASSWORD", "DB_PASSWORD_SECRET_ID")]:
+    value = env.pop(value_var, None)
+    if value and not ("migrate" in name.lower() and value_var == "JWT_SECRET"):
+        secrets["booking-api/" + value_var.lower()] = value
+        env[id_var] = "booking-api/" + value_var.lower()
 env.update({
+    "AWS_SESSION_TOKEN": SESSION_TOKEN,
+    "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": str(extension.server_address[1]),
     "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:%d" % server.server_address[1],
     "AWS_LAMBDA_FUNCTION_NAME": os.path.basename(os.path.dirname(bootstrap)) or "bench",
     "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
@@ -119,3 +171,4 @@ finally:
     proc.kill()
     proc.wait()
     server.shutdown()
+    extension.shutdown()

@@ -1,6 +1,7 @@
 //! `cargo run`: the whole API on one local port. With `DATABASE_URL` unset it starts a
 //! throwaway PostgreSQL under `target/`, migrates and seeds it, and removes it on Ctrl-C; with
-//! `DATABASE_URL` set it migrates that database and leaves its data alone.
+//! `DATABASE_URL` set it migrates that database and leaves its data alone. Either way it
+//! migrates as the URL's user (the owner) and serves as the API's own role, as Lambda does.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -93,6 +94,24 @@ pub async fn seed(url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `url` signing in as the API's role ([`common::db::migrate::APP_ROLE`]) instead of its user,
+/// without a password (trust or peer authentication, as on the throwaway cluster). Anywhere
+/// else, set `APP_DATABASE_URL` with the role's password.
+pub fn app_role_url(url: &str) -> String {
+    let role = common::db::migrate::APP_ROLE;
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        // The key=value form: a later key wins.
+        return format!("{url} user={role}");
+    };
+    let rest = &url[scheme_end..];
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let host = match rest[..authority_end].rfind('@') {
+        Some(at) => &rest[at + 1..],
+        None => rest,
+    };
+    format!("{}{role}@{host}", &url[..scheme_end])
+}
+
 /// A URL without its password, for messages.
 fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -166,8 +185,12 @@ pub async fn run() -> anyhow::Result<()> {
             Some(ephemeral_secret())
         }
     };
+    // Migrated as the owner above; served as the role that may only read and write rows.
+    let app_url = Environment
+        .get("APP_DATABASE_URL")
+        .unwrap_or_else(|| app_role_url(&database_url));
     let config = Config::from_source(&LocalSource {
-        database_url: database_url.clone(),
+        database_url: app_url.clone(),
         jwt_secret,
     })?;
     let (pool_size, depth) = (config.db.pool_size, config.db.pipeline_depth);
@@ -178,7 +201,8 @@ pub async fn run() -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {addr} (set PORT to use another port)"))?;
     println!();
     println!("  Booking API on http://{addr}");
-    println!("  Database      {}", redact(&database_url));
+    println!("  Database      {} (migrations)", redact(&database_url));
+    println!("                {} (API)", redact(&app_url));
     let noun = if pool_size == 1 {
         "connection"
     } else {
@@ -197,4 +221,34 @@ pub async fn run() -> anyhow::Result<()> {
         cluster.stop().await;
     }
     outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::app_role_url;
+
+    #[test]
+    fn the_api_role_replaces_the_owner_and_its_password() {
+        let cases = [
+            (
+                "postgres://postgres@127.0.0.1:54329/booking",
+                "postgres://booking_app@127.0.0.1:54329/booking",
+            ),
+            (
+                "postgresql://owner:s3cr%40t@db.example/booking?sslmode=disable",
+                "postgresql://booking_app@db.example/booking?sslmode=disable",
+            ),
+            (
+                "postgres://127.0.0.1/booking",
+                "postgres://booking_app@127.0.0.1/booking",
+            ),
+            (
+                "host=127.0.0.1 dbname=booking user=postgres",
+                "host=127.0.0.1 dbname=booking user=postgres user=booking_app",
+            ),
+        ];
+        for (owner, app) in cases {
+            assert_eq!(app_role_url(owner), app, "{owner}");
+        }
+    }
 }

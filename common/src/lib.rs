@@ -9,6 +9,7 @@ pub mod error;
 pub mod lambda;
 pub mod request;
 pub mod response;
+pub mod secrets;
 pub mod state;
 pub mod telemetry;
 pub mod time;

@@ -17,7 +17,7 @@ pub use routes::{Access, Function};
 use std::future::Future;
 
 use common::AppState;
-use common::config::{AuthConfig, DbConfig};
+use common::config::{AuthConfig, Config, DbConfig, Environment};
 use lambda_http::Request;
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
@@ -39,7 +39,13 @@ where
     Fut: Future<Output = common::HandlerResult> + Send + 'static,
 {
     common::telemetry::init_lambda();
-    let state = AppState::from_env().unwrap_or_else(|e| fail_init(e));
+    // Secrets named by *_SECRET_ID come from Secrets Manager, through the extension.
+    let env = common::secrets::resolve(&Environment)
+        .await
+        .unwrap_or_else(|e| fail_init(e));
+    let state = Config::from_source(&env)
+        .and_then(AppState::new)
+        .unwrap_or_else(|e| fail_init(e));
     common::lambda::serve(state, move |state: &'static AppState, req| {
         routes::respond(state, req, handler)
     })
@@ -49,7 +55,10 @@ where
 /// The whole `main` of the authorizer: it needs only the JWT settings, no database.
 pub async fn run_authorizer() -> Result<(), lambda_runtime::Error> {
     common::telemetry::init_lambda();
-    let auth = AuthConfig::from_env().unwrap_or_else(|e| fail_init(e));
+    let env = common::secrets::resolve(&Environment)
+        .await
+        .unwrap_or_else(|e| fail_init(e));
+    let auth = AuthConfig::from_source(&env).unwrap_or_else(|e| fail_init(e));
     let keys: &'static common::auth::JwtKeys =
         Box::leak(Box::new(common::auth::JwtKeys::new(&auth)));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
@@ -61,8 +70,11 @@ pub async fn run_authorizer() -> Result<(), lambda_runtime::Error> {
 /// The whole `main` of the migration runner.
 pub async fn run_migrate() -> Result<(), lambda_runtime::Error> {
     common::telemetry::init_lambda();
+    let env = common::secrets::resolve(&Environment)
+        .await
+        .unwrap_or_else(|e| fail_init(e));
     let db: &'static DbConfig = Box::leak(Box::new(
-        DbConfig::from_env().unwrap_or_else(|e| fail_init(e)),
+        DbConfig::from_source(&env).unwrap_or_else(|e| fail_init(e)),
     ));
     lambda_runtime::run(service_fn(move |_: LambdaEvent<Value>| async move {
         migrate::run(db).await.map_err(|e| {

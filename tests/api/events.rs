@@ -191,8 +191,19 @@ fn protected_events_carry_the_context_the_authorizer_gives_their_token() {
 #[tokio::test]
 async fn migrate_event_runs_the_embedded_migrations() {
     let app = TestApp::spawn().await;
+    // Migrations run as the owner (the test database's superuser URL), not as the API's role.
+    let owner = common::config::DbConfig::from_source(&|k: &str| match k {
+        "DATABASE_URL" => Some(app.database_url.clone()),
+        "DB_SSLMODE" => Some("disable".to_string()),
+        _ => None,
+    })
+    .expect("owner's database settings");
+    assert!(
+        functions::migrate::run(&app.state.config.db).await.is_err(),
+        "the API's role must not be able to run migrations"
+    );
     for sample in samples("migrate") {
-        let report = functions::migrate::run(&app.state.config.db)
+        let report = functions::migrate::run(&owner)
             .await
             .unwrap_or_else(|e| panic!("{}: {e}", sample.name));
         assert_eq!(

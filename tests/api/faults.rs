@@ -26,7 +26,7 @@ async fn app_on_own_cluster() -> (TestApp, devdb::Cluster) {
     let settings: HashMap<&str, String> = [
         ("JWT_SECRET", TEST_SECRET.to_string()),
         ("BCRYPT_COST", "4".into()),
-        ("DATABASE_URL", url.clone()),
+        ("DATABASE_URL", booking_api::local::app_role_url(&url)),
         ("DB_SSLMODE", "disable".into()),
         ("DB_POOL_SIZE", "2".into()),
         // Shared connections, as the local server runs them: a frozen one must be replaced.

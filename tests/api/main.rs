@@ -8,6 +8,7 @@ mod booking_item;
 mod bookings;
 mod concurrency;
 mod conversations;
+mod db_role;
 mod events;
 mod faults;
 mod gateway;

@@ -8,6 +8,10 @@ mod embedded {
     refinery::embed_migrations!("../migrations");
 }
 
+/// The role the API connects as, created and granted its privileges by
+/// `migrations/V2__app_role.sql`; the migrations themselves run as the database owner.
+pub const APP_ROLE: &str = "booking_app";
+
 /// Key of the advisory lock that serializes concurrent runners (two deploys, two test runs).
 const LOCK_KEY: i64 = 0x0b00_c1e6;
 

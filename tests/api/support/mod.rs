@@ -20,6 +20,9 @@ pub use self::http::{RequestBuilder, TestResponse};
 pub const TEST_SECRET: &str = "test-secret-that-is-long-enough-for-hs256!!";
 const PLAIN_TEMPLATE: &str = "booking_template";
 const SEEDED_TEMPLATE: &str = "booking_template_seeded";
+/// Set on the API's role when the tests run on an existing server (TEST_DATABASE_URL), which
+/// may not trust local connections as the throwaway cluster does.
+const APP_ROLE_TEST_PASSWORD: &str = "booking-app-test-password";
 
 /// The server every test of this process uses.
 struct Shared {
@@ -75,6 +78,19 @@ async fn init() -> anyhow::Result<Shared> {
         devdb::create_database(&admin_url, &name).await?;
         migrate_and_maybe_seed(&url_for(&name), seed).await?;
     }
+    if external {
+        let (client, connection) =
+            tokio_postgres::connect(&admin_url, tokio_postgres::NoTls).await?;
+        let task = tokio::spawn(connection);
+        client
+            .batch_execute(&format!(
+                "ALTER ROLE {} PASSWORD '{APP_ROLE_TEST_PASSWORD}'",
+                common::db::migrate::APP_ROLE
+            ))
+            .await?;
+        drop(client);
+        let _ = task.await;
+    }
     Ok(Shared {
         admin_url,
         prefix,
@@ -111,6 +127,21 @@ pub fn replace_database(url: &str, database: &str) -> String {
         Some(q) => format!("{host_part}/{database}?{q}"),
         None => format!("{host_part}/{database}"),
     }
+}
+
+/// `url` (a test database as the superuser) as the API's own role, the one handlers use: a
+/// statement needing a privilege the migrations did not grant fails its test.
+pub fn app_role_url(url: &str) -> String {
+    let app = booking_api::local::app_role_url(url);
+    if !shared().external {
+        return app;
+    }
+    let role = common::db::migrate::APP_ROLE;
+    app.replacen(
+        &format!("{role}@"),
+        &format!("{role}:{APP_ROLE_TEST_PASSWORD}@"),
+        1,
+    )
 }
 
 fn shared() -> &'static Shared {
@@ -186,7 +217,8 @@ impl TestAppBuilder {
             .await
             .expect("clone test database");
         let database_url = replace_database(&shared.admin_url, &database);
-        let mut settings = base_settings(&replace_address(&database_url, shared.guard));
+        let mut settings =
+            base_settings(&replace_address(&app_role_url(&database_url), shared.guard));
         settings.extend(self.settings);
         let config =
             Config::from_source(&|k: &str| settings.get(k).cloned()).expect("test configuration");
@@ -251,7 +283,7 @@ impl TestApp {
         shared().guard
     }
 
-    /// A direct connection for arranging data and checking what was stored.
+    /// A direct connection as the superuser, for arranging data and checking what was stored.
     pub async fn sql(&self) -> tokio_postgres::Client {
         let (client, conn) = tokio_postgres::connect(&self.database_url, tokio_postgres::NoTls)
             .await
