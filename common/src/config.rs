@@ -192,6 +192,8 @@ pub struct RateLimits {
     pub registrations_per_email: i32,
     /// Login and register attempts per source address per window.
     pub attempts_per_address: i32,
+    /// `POST /api/conversations` per source address per window (agent keys excepted).
+    pub conversations_per_address: i32,
 }
 
 impl RateLimits {
@@ -214,6 +216,7 @@ impl RateLimits {
             login_failures_per_account: positive("LOGIN_FAILURES_PER_ACCOUNT", 10)?,
             registrations_per_email: positive("REGISTRATIONS_PER_EMAIL", 10)?,
             attempts_per_address: positive("AUTH_ATTEMPTS_PER_ADDRESS", 300)?,
+            conversations_per_address: positive("CONVERSATIONS_PER_ADDRESS", 300)?,
         })
     }
 }
@@ -428,6 +431,7 @@ mod tests {
         assert_eq!(auth.bcrypt_cost, 12);
         assert!(auth.cookie.secure);
         assert_eq!(auth.cookie.same_site, SameSite::Lax);
+        assert_eq!(auth.rate_limits.conversations_per_address, 300);
     }
 
     #[test]
