@@ -139,3 +139,93 @@ async fn unknown_routes_get_the_envelope() {
         serde_json::json!({"success": false, "error": "Route not found"})
     );
 }
+
+/// A request with the given `Host` line (or none) instead of `localhost`.
+fn request_to(host: Option<&str>, target: &str) -> String {
+    let host = host.map(|h| format!("host: {h}\r\n")).unwrap_or_default();
+    format!("GET {target} HTTP/1.1\r\n{host}connection: close\r\n\r\n")
+}
+
+#[tokio::test]
+async fn only_loopback_host_names_are_served() {
+    let app = TestApp::builder().seeded().spawn().await;
+    let server = serve(&app).await;
+    let port = server.addr.port();
+    for host in [
+        "localhost".to_string(),
+        format!("localhost:{port}"),
+        format!("127.0.0.1:{port}"),
+        format!("[::1]:{port}"),
+        // Any port: a forwarded one (a container, a tunnel) names the same server.
+        "127.0.0.1:8080".to_string(),
+    ] {
+        let (status, _, _) = exchange(server.addr, request_to(Some(&host), "/api/services")).await;
+        assert_eq!(status, 200, "{host}");
+    }
+    // A DNS-rebinding page sends its own name, with the seed logins.
+    let rebound = format!("rebind.evil.example:{port}");
+    let login = request(
+        "POST",
+        "/api/auth/login",
+        &[("content-type", "application/json")],
+        r#"{"email":"user@example.com","password":"password123"}"#,
+    )
+    .replace("host: localhost", &format!("host: {rebound}"));
+    let (status, head, body) = exchange(server.addr, login).await;
+    assert_eq!(status, 421, "{head}");
+    assert!(!head.contains("set-cookie"), "{head}");
+    assert!(head.contains("content-type: application/json"), "{head}");
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"success": false, "error": "Unknown host"})
+    );
+    for (host, target) in [
+        (Some(rebound.as_str()), "/api/services"),
+        (Some("localhost.evil.example"), "/api/services"),
+        (Some("127.0.0.2"), "/api/services"),
+        (Some("api.example.com"), "/api/services"),
+        (None, "/api/services"),
+        // An absolute-form target names the host; `Host` is then ignored.
+        (Some("localhost"), "http://rebind.evil.example/api/services"),
+    ] {
+        let (status, head, _) = exchange(server.addr, request_to(host, target)).await;
+        assert!(
+            status == 421 || (host.is_none() && status == 400),
+            "{host:?} {target}: {head}"
+        );
+    }
+    // Preflights too: a rebinding page must not learn what the API allows.
+    let preflight = request(
+        "OPTIONS",
+        "/api/bookings",
+        &[
+            ("origin", "http://rebind.evil.example"),
+            ("access-control-request-method", "POST"),
+        ],
+        "",
+    )
+    .replace("host: localhost", "host: rebind.evil.example");
+    assert_eq!(exchange(server.addr, preflight).await.0, 421);
+}
+
+#[tokio::test]
+async fn allowed_hosts_adds_host_names_on_any_port() {
+    let app = TestApp::builder()
+        .env("ALLOWED_HOSTS", " api.example.com, Other.Example ")
+        .spawn()
+        .await;
+    let server = serve(&app).await;
+    for (host, expected) in [
+        ("api.example.com", 200),
+        ("API.example.com:8443", 200),
+        ("other.example:3000", 200),
+        ("localhost:3000", 200),
+        ("example.com", 421),
+        ("api.example.com.evil.example", 421),
+    ] {
+        let (status, head, _) =
+            exchange(server.addr, request_to(Some(host), "/api/services")).await;
+        assert_eq!(status, expected, "{host}: {head}");
+    }
+}
