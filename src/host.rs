@@ -14,10 +14,7 @@ pub fn host_of(authority: &str) -> Option<String> {
             let end = rest.find(']')?;
             (&authority[..end + 2], &rest[end + 1..])
         }
-        None => match authority.split_once(':') {
-            Some((host, port)) => (host, &authority[host.len()..]),
-            None => (authority, ""),
-        },
+        None => authority.split_at(authority.find(':').unwrap_or(authority.len())),
     };
     let port_ok = match port.strip_prefix(':') {
         None => port.is_empty(),
