@@ -229,3 +229,114 @@ async fn allowed_hosts_adds_host_names_on_any_port() {
         assert_eq!(status, expected, "{host}: {head}");
     }
 }
+
+#[tokio::test]
+async fn no_log_level_of_the_local_server_prints_a_secret() {
+    const PASSWORD: &str = "pw-Secret-4711-local-logs";
+    const OTHER_COOKIE: &str = "cookie-secret-0815-local-logs";
+    const AGENT_KEY: &str = "bk_agentkey0815localsecret";
+    let app = TestApp::spawn().await;
+    for level in ["error", "warn", "info", "debug", "trace"] {
+        let port = {
+            let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            probe.local_addr().unwrap().port()
+        };
+        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_booking-api"))
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("PORT", port.to_string())
+            .env("RUST_LOG", level)
+            .env("DATABASE_URL", &app.database_url)
+            .env("DB_SSLMODE", "disable")
+            .env("JWT_SECRET", crate::support::TEST_SECRET)
+            .env("BCRYPT_COST", "4")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let started = std::time::Instant::now();
+        while TcpStream::connect(addr).await.is_err() {
+            assert!(
+                started.elapsed().as_secs() < 60,
+                "{level}: server did not start"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let json = ("content-type", "application/json");
+        let credentials =
+            format!(r#"{{"email":"logs-{level}@example.com","password":"{PASSWORD}"}}"#);
+        let (status, _, body) = exchange(
+            addr,
+            request("POST", "/api/auth/register", &[json], &credentials),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let bearer = body["data"]["token"].as_str().unwrap().to_string();
+        let (status, head, _) = exchange(
+            addr,
+            request("POST", "/api/auth/login", &[json], &credentials),
+        )
+        .await;
+        assert_eq!(status, 200, "{head}");
+        let cookie_token = head
+            .lines()
+            .find_map(|l| l.strip_prefix("set-cookie: token="))
+            .and_then(|v| v.split(';').next())
+            .unwrap()
+            .to_string();
+        let cookie = format!("token={cookie_token}; other={OTHER_COOKIE}");
+        let authorization = format!("Bearer {bearer}");
+        let (status, _, _) = exchange(
+            addr,
+            request(
+                "GET",
+                "/api/auth/me",
+                &[("authorization", &authorization), ("cookie", &cookie)],
+                "",
+            ),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let agent = format!("Bearer {AGENT_KEY}");
+        let (status, _, _) = exchange(
+            addr,
+            request(
+                "POST",
+                "/api/conversations",
+                &[json, ("authorization", &agent), ("cookie", &cookie)],
+                r#"{"transcript":{}}"#,
+            ),
+        )
+        .await;
+        assert!(status < 500, "{status}");
+
+        let mut child = child;
+        child.start_kill().unwrap();
+        let output = child.wait_with_output().await.unwrap();
+        let output = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        // The output was captured, and at info and below it holds the request lines.
+        assert!(output.contains("Booking API on"), "{level}: {output}");
+        if !matches!(level, "error" | "warn") {
+            assert!(output.contains("/api/auth/me"), "{level}: {output}");
+        }
+        let mut secrets = vec![PASSWORD, OTHER_COOKIE, AGENT_KEY];
+        for token in [&bearer, &cookie_token] {
+            secrets.push(token);
+            secrets.push(token.rsplit('.').next().unwrap());
+        }
+        for secret in secrets {
+            assert!(
+                !output.contains(secret),
+                "{level}: printed {secret:?}:\n{output}"
+            );
+        }
+        println!("{level}: {} bytes of logs searched", output.len());
+    }
+}
