@@ -124,9 +124,9 @@ async fn invoke(
         .unwrap();
     let mut answers = Vec::new();
     for _ in 0..count {
-        let answer = tokio::time::timeout(Duration::from_secs(30), answered.recv())
+        let answer = tokio::time::timeout(Duration::from_secs(60), answered.recv())
             .await
-            .unwrap_or_else(|_| panic!("{binary} at {level}: no answer within 30 s"))
+            .unwrap_or_else(|_| panic!("{binary} at {level}: no answer within 60 s"))
             .expect("runtime API stopped");
         answers.push(answer);
     }
