@@ -3,5 +3,6 @@
 
 pub mod cors;
 pub mod gateway;
+pub mod host;
 pub mod local;
 pub mod server;

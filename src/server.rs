@@ -18,8 +18,8 @@ use hyper_util::server::graceful::GracefulShutdown;
 use lambda_http::Body;
 use tokio::net::TcpListener;
 
-use crate::cors;
 use crate::gateway::{self, Incoming};
+use crate::{cors, host};
 
 /// API Gateway refuses payloads over 10 MB before any function runs; so do we.
 pub const GATEWAY_MAX_BODY: usize = 10 * 1024 * 1024;
@@ -34,6 +34,12 @@ fn to_hyper(resp: lambda_http::Response<Body>) -> hyper::Response<Full<Bytes>> {
     hyper::Response::from_parts(parts, Full::new(bytes))
 }
 
+/// The answer to a `Host` this server does not serve (see [`host`]): 421 Misdirected Request,
+/// "not an authoritative server for this host", in the contract's envelope.
+fn misdirected() -> lambda_http::Response<Body> {
+    common::response::failure(StatusCode::MISDIRECTED_REQUEST, "Unknown host", None)
+}
+
 /// Serves one request end to end.
 pub async fn handle(
     state: &AppState,
@@ -41,6 +47,18 @@ pub async fn handle(
     req: hyper::Request<HyperBody>,
 ) -> lambda_http::Response<Body> {
     let (parts, body) = req.into_parts();
+    // An absolute-form request target names the host itself, and then `Host` is ignored
+    // (RFC 9112, 3.2.2); a request naming neither is refused too.
+    let authority = match parts.uri.authority() {
+        Some(authority) => Some(authority.as_str()),
+        None => parts
+            .headers
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok()),
+    };
+    if !authority.is_some_and(|a| host::allowed(a, &state.config.http.allowed_hosts)) {
+        return misdirected();
+    }
     if cors::is_preflight(&parts.method, &parts.headers) {
         return cors::preflight(&parts.headers, &state.config.http);
     }

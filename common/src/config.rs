@@ -192,6 +192,8 @@ pub struct RateLimits {
     pub registrations_per_email: i32,
     /// Login and register attempts per source address per window.
     pub attempts_per_address: i32,
+    /// `POST /api/conversations` per source address per window (agent keys excepted).
+    pub conversations_per_address: i32,
 }
 
 impl RateLimits {
@@ -214,6 +216,7 @@ impl RateLimits {
             login_failures_per_account: positive("LOGIN_FAILURES_PER_ACCOUNT", 10)?,
             registrations_per_email: positive("REGISTRATIONS_PER_EMAIL", 10)?,
             attempts_per_address: positive("AUTH_ATTEMPTS_PER_ADDRESS", 300)?,
+            conversations_per_address: positive("CONVERSATIONS_PER_ADDRESS", 300)?,
         })
     }
 }
@@ -226,6 +229,9 @@ pub struct HttpConfig {
     /// Upper bound for a request body; conversation logs get [`HttpConfig::max_transcript_bytes`].
     pub max_body_bytes: usize,
     pub max_transcript_bytes: usize,
+    /// Host names the local server answers besides localhost, 127.0.0.1 and [::1] (lower case,
+    /// no port; any port matches). Other `Host`s are refused, against DNS rebinding.
+    pub allowed_hosts: Vec<String>,
 }
 
 impl HttpConfig {
@@ -255,8 +261,31 @@ impl HttpConfig {
                     .collect()
             })
             .unwrap_or_default();
+        let allowed_hosts = src
+            .get("ALLOWED_HOSTS")
+            .map(|v| {
+                v.split(',')
+                    .map(|h| h.trim().to_ascii_lowercase())
+                    .filter(|h| !h.is_empty())
+                    .map(|h| {
+                        let with_port = match h.starts_with('[') {
+                            true => !h.ends_with(']'),
+                            false => h.contains(':'),
+                        };
+                        if with_port {
+                            return Err(ConfigError(format!(
+                                "ALLOWED_HOSTS takes host names without a port (any port matches): {h:?}"
+                            )));
+                        }
+                        Ok(h)
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
         Ok(Self {
             allowed_origins,
+            allowed_hosts,
             max_body_bytes: parse(src, "MAX_BODY_BYTES", 64 * 1024)?,
             max_transcript_bytes: parse(src, "MAX_TRANSCRIPT_BYTES", 1024 * 1024)?,
         })
@@ -429,6 +458,7 @@ mod tests {
         assert_eq!(auth.bcrypt_cost, 12);
         assert!(auth.cookie.secure);
         assert_eq!(auth.cookie.same_site, SameSite::Lax);
+        assert_eq!(auth.rate_limits.conversations_per_address, 300);
     }
 
     #[test]
@@ -484,6 +514,24 @@ mod tests {
 
         with_region.push(("DB_SSLMODE", "disable"));
         assert!(DbConfig::from_source(&source(&with_region)).is_err());
+    }
+
+    #[test]
+    fn allowed_hosts_are_host_names_without_ports() {
+        let http =
+            HttpConfig::from_source(&source(&[("ALLOWED_HOSTS", " API.example.com , [::2],,")]))
+                .unwrap();
+        assert_eq!(http.allowed_hosts, ["api.example.com", "[::2]"]);
+        assert!(
+            HttpConfig::from_source(&source(&[]))
+                .unwrap()
+                .allowed_hosts
+                .is_empty()
+        );
+        for bad in ["api.example.com:8080", "[::2]:80"] {
+            let err = HttpConfig::from_source(&source(&[("ALLOWED_HOSTS", bad)])).unwrap_err();
+            assert!(err.to_string().contains("without a port"), "{bad}: {err}");
+        }
     }
 
     #[test]

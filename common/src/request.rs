@@ -93,6 +93,7 @@ mod tests {
             allowed_origins: origins.iter().map(|o| o.to_string()).collect(),
             max_body_bytes: 1024,
             max_transcript_bytes: 1024,
+            allowed_hosts: Vec::new(),
         }
     }
 

@@ -1,8 +1,14 @@
 //! `/api/conversations`: voice-agent logs, saved by anyone, listed only by their owner.
 
+use std::net::{IpAddr, Ipv4Addr};
+
 use serde_json::json;
 
 use crate::support::TestApp;
+
+fn ip(last: u8) -> IpAddr {
+    IpAddr::V4(Ipv4Addr::new(198, 51, 100, last))
+}
 
 #[tokio::test]
 async fn an_anonymous_caller_saves_an_unlinked_conversation() {
@@ -156,4 +162,60 @@ async fn list_bounds_limit_and_offset() {
         .await
         .expect(200);
     app.get("/api/conversations").send().await.expect(401);
+}
+
+#[tokio::test]
+async fn the_301st_post_from_one_address_in_a_window_is_refused() {
+    // The default limit, in a day-long window so that the run cannot straddle two windows.
+    let app = TestApp::builder()
+        .env("AUTH_RATE_WINDOW_SECONDS", "86400")
+        .spawn()
+        .await;
+    let post = |from: u8| {
+        app.post("/api/conversations")
+            .source_ip(ip(from))
+            .json(json!({"transcript": {"turns": []}}))
+            .send()
+    };
+    for i in 0..300 {
+        let resp = post(1).await;
+        assert_eq!(resp.status, 201, "post {}: {}", i + 1, resp.body);
+    }
+    let refused = post(1).await;
+    refused.expect(429);
+    let retry: u64 = refused.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=86400).contains(&retry), "Retry-After {retry}");
+    // Nothing more was stored, and another address is not affected.
+    assert_eq!(
+        app.count("SELECT count(*) FROM conversations", &[]).await,
+        300
+    );
+    post(2).await.expect(201);
+}
+
+#[tokio::test]
+async fn posts_are_limited_per_address_signed_in_or_not() {
+    let app = TestApp::builder()
+        .env("CONVERSATIONS_PER_ADDRESS", "2")
+        .spawn()
+        .await;
+    let user = app.user().await;
+    let post = |from: u8| {
+        app.post("/api/conversations")
+            .source_ip(ip(from))
+            .json(json!({"transcript": {}}))
+    };
+    post(1).send().await.expect(201);
+    post(1).as_(&user).send().await.expect(201);
+    let refused = post(1).send().await;
+    refused.expect(429);
+    assert!(refused.header("retry-after").is_some());
+    // A token does not lift the limit: accounts cost an attacker nothing.
+    post(1).as_(&user).send().await.expect(429);
+    post(2).as_(&user).send().await.expect(201);
+    post(3).send().await.expect(201);
+    assert_eq!(
+        app.count("SELECT count(*) FROM conversations", &[]).await,
+        4
+    );
 }

@@ -76,14 +76,14 @@ async fn reads_take_one_round_trip_and_writes_at_most_two() {
         ),
         (
             "POST /api/conversations",
-            2,
+            1,
             app.post("/api/conversations")
                 .as_(&user)
                 .json(json!({"transcript": {}})),
         ),
         (
             "POST /api/conversations (anonymous)",
-            2,
+            1,
             app.post("/api/conversations")
                 .json(json!({"transcript": {}})),
         ),

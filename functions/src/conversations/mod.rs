@@ -14,6 +14,7 @@ use tokio_postgres::Row;
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::auth::rate_limit::{retry_after, sweep_old_windows, window_start};
 use crate::routes::{Function, method_not_allowed};
 use crate::session::{session_gone, unless_session_gone, with_caller};
 
@@ -168,17 +169,59 @@ struct Saved {
     created_at: DateTime<Utc>,
 }
 
+/// Counts one post against the caller's address in the current window and returns the new
+/// count with the seconds left in the window; `$b` is the bucket, `$w` the window in seconds.
+macro_rules! count_address {
+    ($b:literal, $w:literal) => {
+        concat!(
+            sweep_old_windows!(),
+            ", hit AS (INSERT INTO rate_limits AS r (bucket, window_start, hits) VALUES (",
+            $b,
+            ", ",
+            window_start!($w),
+            ", 1) ON CONFLICT (bucket, window_start) DO UPDATE SET hits = r.hits + 1 ",
+            "RETURNING hits, ",
+            retry_after!($w),
+            ")"
+        )
+    };
+}
+
+/// Inserts the conversation only while `hit` is within the limit `$l`, and answers one row: the
+/// count, and the saved conversation's columns (null when over the limit). `$values` is the
+/// `SELECT` list of the new row.
+macro_rules! save_within_limit {
+    ($values:literal, $l:literal) => {
+        concat!(
+            ", saved AS (INSERT INTO conversations (user_id, transcript, summary, metadata) SELECT ",
+            $values,
+            " FROM hit WHERE hit.hits <= ",
+            $l,
+            " RETURNING id, user_id, transcript::text AS transcript, summary, ",
+            "metadata::text AS metadata, created_at) ",
+            "SELECT h.hits, h.retry_after, s.* FROM hit h LEFT JOIN saved s ON true"
+        )
+    };
+}
+
+/// Counted and saved in one statement, so the limit costs no round trip of its own. `$4` is
+/// the address's bucket, `$5` the window in seconds, `$6` the limit.
 const SAVE_ANONYMOUS: &str = concat!(
-    "INSERT INTO conversations (user_id, transcript, summary, metadata) VALUES (NULL, $1, $2, $3) ",
-    "RETURNING id, user_id, transcript::text AS transcript, summary, metadata::text AS metadata, created_at"
+    "WITH ",
+    count_address!("$4", "$5"),
+    save_within_limit!("NULL::uuid, $1::jsonb, $2::text, $3::jsonb", "$6")
 );
 
 /// Linked to the caller only if the session is live; otherwise saved unlinked, like any
-/// anonymous log.
+/// anonymous log. Counted against the address all the same: `$6` bucket, `$7` window, `$8`
+/// limit.
 const SAVE_FOR_CALLER: &str = with_caller!(
-    "INSERT INTO conversations (user_id, transcript, summary, metadata) ",
-    "VALUES ((SELECT id FROM caller), $3, $4, $5) ",
-    "RETURNING id, user_id, transcript::text AS transcript, summary, metadata::text AS metadata, created_at"
+    ", ",
+    count_address!("$6", "$7"),
+    save_within_limit!(
+        "(SELECT id FROM caller), $3::jsonb, $4::text, $5::jsonb",
+        "$8"
+    )
 );
 
 /// A jsonb column selected as text, passed on verbatim. Parsing it back into numbers could fail
@@ -191,11 +234,20 @@ fn stored_json(row: &Row, column: &str) -> Result<Option<Box<RawValue>>, ApiErro
         .transpose()
 }
 
+/// The rate-limit bucket of posts from one source address.
+pub fn address_bucket(address: &str) -> String {
+    format!("conversations-address:{address}")
+}
+
 async fn save(state: &AppState, req: Request) -> HandlerResult {
     let caller = identify(&req, &state.keys).optional();
     let input: SaveConversationBody = body::json(&req, state.config.http.max_transcript_bytes)?;
     let transcript = Value::Object(input.transcript);
     let metadata = input.metadata.map(Value::Object);
+    let limits = &state.config.auth.rate_limits;
+    let bucket = address_bucket(&request::source_ip(&req));
+    let window = limits.window.as_secs_f64();
+    let limit = limits.conversations_per_address;
     let db = state.db().await?;
     let row = match caller {
         Some(caller) => {
@@ -207,6 +259,9 @@ async fn save(state: &AppState, req: Request) -> HandlerResult {
                     &transcript,
                     &input.summary,
                     &metadata,
+                    &bucket,
+                    &window,
+                    &limit,
                 ],
                 "save conversation",
             )
@@ -215,13 +270,26 @@ async fn save(state: &AppState, req: Request) -> HandlerResult {
         None => {
             db.query_opt(
                 SAVE_ANONYMOUS,
-                &[&transcript, &input.summary, &metadata],
+                &[
+                    &transcript,
+                    &input.summary,
+                    &metadata,
+                    &bucket,
+                    &window,
+                    &limit,
+                ],
                 "save conversation",
             )
             .await?
         }
     }
     .ok_or_else(|| ApiError::internal("conversation insert returned no row"))?;
+    // No id: the address is over its limit and nothing was saved.
+    if row.get::<_, Option<Uuid>>("id").is_none() {
+        return Err(ApiError::RateLimited {
+            retry_after_secs: u64::try_from(row.get::<_, i64>("retry_after")).unwrap_or(1),
+        });
+    }
     let saved = Saved {
         id: row.get("id"),
         user_id: row.get("user_id"),
