@@ -41,6 +41,7 @@ fi
 /usr/bin/chromium --version 2>/dev/null
 command -v npm >/dev/null || { echo "Node.js 20 or newer and npm are needed" >&2; exit 1; }
 (cd tests/browser && timeout 300 npm ci --no-audit --no-fund --loglevel=error)
+echo "browser and packages ready after $((SECONDS - started)) s"
 
 if [[ -z ${API_URL:-} ]]; then
   echo "== cargo run (the local server, with its own throwaway PostgreSQL)"
@@ -60,6 +61,9 @@ if [[ -z ${API_URL:-} ]]; then
     kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
     sleep 0.5
   done
+  curl -sf -o /dev/null "$API_URL/api/services" ||
+    { echo "the server did not answer" >&2; cat "$work/server.log" >&2; exit 1; }
+  echo "server built and answering after $((SECONDS - started)) s"
 fi
 
 echo "== browser test against $API_URL"
