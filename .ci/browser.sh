@@ -49,7 +49,9 @@ if [[ -z ${API_URL:-} ]]; then
   port=$(free_port)
   APP_PORT=${APP_PORT:-$(free_port)}
   # Plain http, so no Secure cookie; the front end's origin only; the API's name, which the
-  # server answers besides localhost.
+  # server answers besides localhost. A low lockout limit (the test reads it too) keeps the
+  # 429 step short.
+  export LOGIN_FAILURES_PER_ACCOUNT=3
   PORT=$port RUST_LOG=warn COOKIE_SECURE=false \
     ALLOWED_ORIGINS="http://app.example.com:$APP_PORT" ALLOWED_HOSTS=api.example.com \
     "$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/booking-api" \

@@ -10,6 +10,7 @@
 //             the origin http://app.example.com:APP_PORT, and must not allow evil.example.net
 //   APP_PORT  the port of the front end's page server (default 8080)
 //   CHROMIUM  the browser (default /usr/bin/chromium)
+//   LOGIN_FAILURES_PER_ACCOUNT  the API's limit of failed logins (default 10); a 429 follows
 //
 // Prints one line per check and closes with "N passed, N failed"; exits non-zero on any failure.
 
@@ -18,7 +19,9 @@ import { randomUUID } from 'node:crypto';
 import { chromium } from 'playwright-core';
 
 const STEP_TIMEOUT_MS = 15_000;
-const RUN_TIMEOUT_MS = 180_000;
+// The API's LOGIN_FAILURES_PER_ACCOUNT (its default is 10).
+const MAX_LOGIN_FAILURES = Number(process.env.LOGIN_FAILURES_PER_ACCOUNT || 10);
+const RUN_TIMEOUT_MS = 240_000;
 
 const fatal = (message) => {
   console.log(`FAIL ${message}`);
@@ -53,7 +56,8 @@ window.send = async (method, path, init = {}) => {
     const text = await res.text();
     let json = null;
     try { json = JSON.parse(text); } catch (_) { /* opaque or not JSON */ }
-    return { rejected: false, type: res.type, status: res.status, json };
+    const retryAfter = res.headers.get('retry-after');
+    return { rejected: false, type: res.type, status: res.status, json, retryAfter };
   } catch (e) {
     return { rejected: true, error: String(e) };
   }
@@ -89,19 +93,23 @@ function check(condition, message) {
   if (!condition) throw new Error(message);
 }
 
-async function step(name, fn) {
+async function step(name, fn, timeoutMs = STEP_TIMEOUT_MS) {
   const started = Date.now();
+  let timer;
   try {
     const note = await Promise.race([
       fn(),
-      new Promise((_, reject) =>
-        setTimeout(() => reject(new Error(`no result in ${STEP_TIMEOUT_MS} ms`)), STEP_TIMEOUT_MS)),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no result in ${timeoutMs} ms`)), timeoutMs);
+      }),
     ]);
     passed += 1;
     console.log(`ok   ${name}${note ? `: ${note}` : ''} (${Date.now() - started} ms)`);
   } catch (err) {
     failed += 1;
     console.log(`FAIL ${name}: ${err.message}`);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -338,6 +346,20 @@ async function frontEnd(browser) {
     }), [token]);
     check(!bearer.rejected && bearer.status === 401, `the revoked token: ${show(bearer)}`);
   });
+
+  // A front end can only tell its user when to try again if it can read Retry-After, which is
+  // not a header every cross-origin answer may show.
+  await step('failed logins end in a 429 whose Retry-After the page can read', async () => {
+    for (let attempt = 1; attempt <= MAX_LOGIN_FAILURES + 1; attempt += 1) {
+      const r = await call('POST', '/api/auth/login', { email, password: 'not-the-password' });
+      check(!r.rejected && [401, 429].includes(r.status), show(r));
+      if (r.status === 429) {
+        check(/^[0-9]+$/.test(r.retryAfter ?? ''), `Retry-After as the page sees it: ${r.retryAfter}`);
+        return `after ${attempt} attempts, Retry-After ${r.retryAfter} s`;
+      }
+    }
+    throw new Error(`no 429 after ${MAX_LOGIN_FAILURES + 1} failed logins`);
+  }, 90_000);
 
   await context.close();
 }
