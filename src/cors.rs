@@ -8,6 +8,9 @@ use lambda_http::{Body, Response};
 const ALLOWED_METHODS: &str = "GET, POST, PUT, DELETE, OPTIONS";
 const ALLOWED_HEADERS: &str = "content-type, authorization";
 const MAX_AGE_SECS: &str = "600";
+/// Answer headers a page on another origin may read beyond the CORS-safelisted ones: without
+/// this, a front end cannot tell its user when a 429 or 503 may be retried.
+const EXPOSED_HEADERS: &str = "retry-after";
 
 /// The request's `Origin` when it is one the API answers with CORS headers.
 pub fn allowed_origin<'a>(headers: &'a HeaderMap, http: &HttpConfig) -> Option<&'a HeaderValue> {
@@ -58,6 +61,10 @@ pub fn decorate(allowed_origin: Option<HeaderValue>, resp: &mut Response<Body>) 
         h.insert(
             header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
             HeaderValue::from_static("true"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static(EXPOSED_HEADERS),
         );
         h.append(header::VARY, HeaderValue::from_static("Origin"));
     }

@@ -127,6 +127,48 @@ async fn a_browser_logs_in_and_lists_its_bookings_over_http() {
 }
 
 #[tokio::test]
+async fn a_front_end_on_another_origin_may_read_retry_after() {
+    let app = TestApp::builder()
+        .env("LOGIN_FAILURES_PER_ACCOUNT", "1")
+        .spawn()
+        .await;
+    app.register("locked@example.com", "password123").await;
+    let server = serve(&app).await;
+    let attempt = || {
+        request(
+            "POST",
+            "/api/auth/login",
+            &[
+                ("origin", "https://app.example.com"),
+                ("content-type", "application/json"),
+            ],
+            r#"{"email":"locked@example.com","password":"wrong-password"}"#,
+        )
+    };
+    // A rate-limit window may end between two attempts; three always reach a 429.
+    let mut locked = None;
+    for _ in 0..3 {
+        let (status, head, _) = exchange(server.addr, attempt()).await;
+        if status == 429 {
+            locked = Some(head);
+            break;
+        }
+        assert_eq!(status, 401, "{head}");
+    }
+    let head = locked.expect("a 429 within three failed logins");
+    assert!(head.contains("retry-after: "), "{head}");
+    assert!(
+        head.contains("access-control-allow-origin: https://app.example.com"),
+        "{head}"
+    );
+    // Without this, the page's fetch sees no Retry-After at all.
+    assert!(
+        head.contains("access-control-expose-headers: retry-after"),
+        "{head}"
+    );
+}
+
+#[tokio::test]
 async fn unknown_routes_get_the_envelope() {
     let app = TestApp::spawn().await;
     let server = serve(&app).await;
