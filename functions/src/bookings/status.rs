@@ -182,7 +182,8 @@ mod tests {
     #[test]
     fn change_that_moves_the_booking_table() {
         use Actor::*;
-        let after = |from: BookingStatus, requested, actor| from.after_change(requested, true, actor);
+        let after =
+            |from: BookingStatus, requested, actor| from.after_change(requested, true, actor);
         let owner_cannot = |status| Err(TransitionError::AdminOnly(status));
         let cases = [
             (Pending, None, Owner, Ok(Pending)),
