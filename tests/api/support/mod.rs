@@ -398,6 +398,7 @@ pub fn protected_routes(session: &Session, booking: &str) -> Vec<(::http::Method
     use ::http::Method;
     vec![
         (Method::GET, "/api/auth/me".into()),
+        (Method::PUT, "/api/auth/password".into()),
         (Method::GET, "/api/bookings".into()),
         (Method::POST, "/api/bookings".into()),
         (Method::GET, format!("/api/bookings/{booking}")),
