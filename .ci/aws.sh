@@ -125,6 +125,7 @@ declare -A smoke_event=(
   [auth-login]=auth-login/ok.200.json
   [auth-logout]=auth-logout/with-cookie.200.json
   [auth-me]=auth-me/ok.200.json
+  [auth-password]=auth-password/ok.200.json
   [bookings]=bookings/list.200.json
   [booking]=booking/get.200.json
   [services]=services/list.200.json

@@ -21,7 +21,8 @@ pub fn bytes(req: &Request) -> &[u8] {
     }
 }
 
-fn is_json_media_type(raw: &str) -> bool {
+/// Whether a `Content-Type` value is JSON (`application/json`, `application/*+json`).
+pub fn is_json_media_type(raw: &str) -> bool {
     let essence = raw
         .split(';')
         .next()

@@ -25,6 +25,7 @@ pub enum Function {
     AuthLogin,
     AuthLogout,
     AuthMe,
+    AuthPassword,
     Bookings,
     Booking,
     Services,
@@ -35,11 +36,12 @@ pub enum Function {
 use Access::{Protected, Public};
 
 impl Function {
-    pub const ALL: [Function; 9] = [
+    pub const ALL: [Function; 10] = [
         Function::AuthRegister,
         Function::AuthLogin,
         Function::AuthLogout,
         Function::AuthMe,
+        Function::AuthPassword,
         Function::Bookings,
         Function::Booking,
         Function::Services,
@@ -54,6 +56,7 @@ impl Function {
             Function::AuthLogin => "auth-login",
             Function::AuthLogout => "auth-logout",
             Function::AuthMe => "auth-me",
+            Function::AuthPassword => "auth-password",
             Function::Bookings => "bookings",
             Function::Booking => "booking",
             Function::Services => "services",
@@ -69,6 +72,7 @@ impl Function {
             Function::AuthLogin => "/api/auth/login",
             Function::AuthLogout => "/api/auth/logout",
             Function::AuthMe => "/api/auth/me",
+            Function::AuthPassword => "/api/auth/password",
             Function::Bookings => "/api/bookings",
             Function::Booking => "/api/bookings/{id}",
             Function::Services => "/api/services",
@@ -85,6 +89,7 @@ impl Function {
             Function::AuthLogin => &[(Method::POST, Public)],
             Function::AuthLogout => &[(Method::POST, Public)],
             Function::AuthMe => &[(Method::GET, Protected)],
+            Function::AuthPassword => &[(Method::PUT, Protected)],
             Function::Bookings => &[(Method::GET, Protected), (Method::POST, Protected)],
             Function::Booking => &[
                 (Method::GET, Protected),
@@ -130,6 +135,7 @@ impl Function {
             Function::AuthLogin => auth::login::handle(state, req).await,
             Function::AuthLogout => auth::logout::handle(state, req).await,
             Function::AuthMe => auth::me::handle(state, req).await,
+            Function::AuthPassword => auth::password::handle(state, req).await,
             Function::Bookings => bookings::collection::handle(state, req).await,
             Function::Booking => bookings::item::handle(state, req).await,
             Function::Services => services::handle(state, req).await,

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::support::{TestApp, protected_routes};
+use crate::support::{Session, TestApp, protected_routes};
 
 fn cookie_attributes(set_cookie: &str) -> Vec<String> {
     set_cookie
@@ -308,6 +308,186 @@ async fn logout_leaves_other_sessions_of_the_user_alone() {
         .send()
         .await
         .expect(200);
+}
+
+/// Another session of `email`, by logging in again.
+async fn login(app: &TestApp, email: &str, password: &str) -> Session {
+    let resp = app
+        .post("/api/auth/login")
+        .json(json!({"email": email, "password": password}))
+        .send()
+        .await;
+    resp.expect(200);
+    Session {
+        token: resp.data()["token"].as_str().unwrap().to_string(),
+        user_id: resp.data()["user"]["id"].as_str().unwrap().parse().unwrap(),
+        email: email.to_string(),
+    }
+}
+
+async fn me(app: &TestApp, session: &Session) -> u16 {
+    app.get("/api/auth/me").as_(session).send().await.status
+}
+
+#[tokio::test]
+async fn logout_everywhere_ends_every_session_of_the_user() {
+    let app = TestApp::spawn().await;
+    let first = app.register("many@example.com", "password123").await;
+    let second = login(&app, "many@example.com", "password123").await;
+    let third = login(&app, "many@example.com", "password123").await;
+    let stranger = app.user().await;
+    // Any other body is ignored, as before: only the caller's session ends.
+    for (content_type, body) in [
+        ("application/json", r#"{"everywhere": false}"#),
+        ("application/json", r#"{"everywhere": "true"}"#),
+        ("application/json", "{not json"),
+        ("text/plain", r#"{"everywhere": true}"#),
+    ] {
+        let session = login(&app, "many@example.com", "password123").await;
+        let resp = app
+            .post("/api/auth/logout")
+            .as_(&session)
+            .header("content-type", content_type)
+            .raw(body)
+            .send()
+            .await;
+        resp.expect(200);
+        assert_eq!(me(&app, &session).await, 401, "{body}");
+        assert_eq!(me(&app, &first).await, 200, "{content_type} {body}");
+    }
+    // A revoked token cannot end the others.
+    let revoked = login(&app, "many@example.com", "password123").await;
+    app.post("/api/auth/logout")
+        .as_(&revoked)
+        .send()
+        .await
+        .expect(200);
+    app.post("/api/auth/logout")
+        .as_(&revoked)
+        .json(json!({"everywhere": true}))
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(me(&app, &first).await, 200);
+    let resp = app
+        .post("/api/auth/logout")
+        .as_(&second)
+        .json(json!({"everywhere": true}))
+        .send()
+        .await;
+    resp.expect(200);
+    assert!(resp.data().is_null());
+    assert!(resp.set_cookies()[0].contains("Max-Age=0"));
+    for session in [&first, &second, &third] {
+        assert_eq!(me(&app, session).await, 401);
+    }
+    assert_eq!(
+        me(&app, &stranger).await,
+        200,
+        "another user's session stays"
+    );
+}
+
+#[tokio::test]
+async fn password_change_needs_the_current_password_and_ends_the_other_sessions() {
+    let app = TestApp::spawn().await;
+    let caller = app.register("change@example.com", "password123").await;
+    let other = login(&app, "change@example.com", "password123").await;
+    let stranger = app.user().await;
+    let change =
+        |body: serde_json::Value| app.put("/api/auth/password").as_(&caller).json(body).send();
+    let resp =
+        change(json!({"currentPassword": "wrong-password", "newPassword": "new-password-1"})).await;
+    resp.expect(401);
+    assert_eq!(me(&app, &other).await, 200, "a refused change ends nothing");
+    let resp =
+        change(json!({"currentPassword": "password123", "newPassword": "new-password-1"})).await;
+    resp.expect(200);
+    assert!(resp.data().is_null());
+    assert_eq!(me(&app, &caller).await, 200, "the caller's session stays");
+    assert_eq!(me(&app, &other).await, 401, "every other session ends");
+    assert_eq!(me(&app, &stranger).await, 200);
+    app.post("/api/auth/login")
+        .json(json!({"email": "change@example.com", "password": "password123"}))
+        .send()
+        .await
+        .expect(401);
+    login(&app, "change@example.com", "new-password-1").await;
+    // Without a token, or with a revoked one: 401.
+    app.put("/api/auth/password")
+        .json(json!({"currentPassword": "new-password-1", "newPassword": "new-password-2"}))
+        .send()
+        .await
+        .expect(401);
+    app.put("/api/auth/password")
+        .as_(&other)
+        .json(json!({"currentPassword": "new-password-1", "newPassword": "new-password-2"}))
+        .send()
+        .await
+        .expect(401);
+}
+
+#[tokio::test]
+async fn password_change_validates_like_registration() {
+    let app = TestApp::spawn().await;
+    let user = app.user().await;
+    for (body, fields) in [
+        (json!({}), vec!["currentPassword", "newPassword"]),
+        (
+            json!({"currentPassword": "password123"}),
+            vec!["newPassword"],
+        ),
+        (
+            json!({"currentPassword": "password123", "newPassword": "short"}),
+            vec!["newPassword"],
+        ),
+        (
+            json!({"currentPassword": "password123", "newPassword": "é".repeat(36)}),
+            vec!["newPassword"],
+        ),
+        (
+            json!({"currentPassword": "", "newPassword": "long-enough"}),
+            vec!["currentPassword"],
+        ),
+    ] {
+        let resp = app
+            .put("/api/auth/password")
+            .as_(&user)
+            .json(body.clone())
+            .send()
+            .await;
+        resp.expect(400);
+        assert_eq!(resp.error(), "Validation failed");
+        assert_eq!(resp.invalid_fields(), fields, "{body}");
+    }
+    login(&app, &user.email, "password123").await;
+}
+
+/// A wrong current password is a failed login: it counts against the account, and a locked
+/// account cannot be guessed at through a session either.
+#[tokio::test]
+async fn wrong_current_passwords_count_as_failed_logins() {
+    let app = TestApp::builder()
+        .env("LOGIN_FAILURES_PER_ACCOUNT", "2")
+        .spawn()
+        .await;
+    let user = app.register("Guessed@Example.com", "password123").await;
+    let change = |current: &'static str| {
+        app.put("/api/auth/password")
+            .as_(&user)
+            .json(json!({"currentPassword": current, "newPassword": "new-password-1"}))
+            .send()
+    };
+    change("guess-1").await.expect(401);
+    change("guess-2").await.expect(401);
+    let locked = change("password123").await;
+    locked.expect(429);
+    assert!(locked.header("retry-after").is_some());
+    app.post("/api/auth/login")
+        .json(json!({"email": "guessed@example.com", "password": "password123"}))
+        .send()
+        .await
+        .expect(429);
 }
 
 /// Which of two concurrent requests finished first, when the second starts once the first is

@@ -175,8 +175,8 @@ async fn only_an_admin_confirms_or_completes() {
     w.put(&w.admin, &id, json!({"status": "CONFIRMED"}))
         .await
         .expect(200);
-    // The owner may still reschedule a confirmed booking, or take the confirmation back, but
-    // not confirm it again.
+    // The owner may still reschedule a confirmed booking (which takes the confirmation back),
+    // or take the confirmation back outright, but not confirm it again.
     w.put(&w.owner, &id, json!({"scheduledAt": future(2, 12)}))
         .await
         .expect(200);
@@ -191,6 +191,80 @@ async fn only_an_admin_confirms_or_completes() {
         .await
         .expect(200);
     assert_eq!(w.stored(&id).await.0, "COMPLETED");
+}
+
+/// Nobody approved the new time: the owner's reschedule takes a confirmation back.
+#[tokio::test]
+async fn an_owners_reschedule_sends_a_confirmed_booking_back_to_pending() {
+    let w = world().await;
+    let id = w.booking(2, 10).await;
+    w.put(&w.admin, &id, json!({"status": "CONFIRMED"}))
+        .await
+        .expect(200);
+    // Notes, or the time it already has, change nothing anybody approved.
+    for body in [
+        json!({"notes": "Window seat"}),
+        json!({"scheduledAt": future(2, 10)}),
+    ] {
+        let resp = w.put(&w.owner, &id, body.clone()).await;
+        resp.expect(200);
+        assert_eq!(resp.data()["status"], "CONFIRMED", "{body}");
+    }
+    let resp = w
+        .put(&w.owner, &id, json!({"scheduledAt": future(2, 12)}))
+        .await;
+    resp.expect(200);
+    assert_eq!(resp.data()["status"], "PENDING");
+    assert_eq!(
+        w.stored(&id).await,
+        ("PENDING".into(), future(2, 12), Some("Window seat".into()))
+    );
+    // Keeping it CONFIRMED at a new time would be a confirmation only an admin may give.
+    w.put(&w.admin, &id, json!({"status": "CONFIRMED"}))
+        .await
+        .expect(200);
+    let before = w.stored(&id).await;
+    w.put(
+        &w.owner,
+        &id,
+        json!({"scheduledAt": future(2, 14), "status": "CONFIRMED"}),
+    )
+    .await
+    .expect(403);
+    assert_eq!(w.stored(&id).await, before);
+    // Moving it and cancelling it at once is a cancellation.
+    let resp = w
+        .put(
+            &w.owner,
+            &id,
+            json!({"scheduledAt": future(2, 16), "status": "CANCELLED"}),
+        )
+        .await;
+    resp.expect(200);
+    assert_eq!(w.stored(&id).await.0, "CANCELLED");
+}
+
+/// An administrator's reschedule is the approval of the new time.
+#[tokio::test]
+async fn an_admins_reschedule_keeps_a_confirmed_booking_confirmed() {
+    let w = world().await;
+    let id = w.booking(2, 10).await;
+    w.put(&w.admin, &id, json!({"status": "CONFIRMED"}))
+        .await
+        .expect(200);
+    let resp = w
+        .put(&w.admin, &id, json!({"scheduledAt": future(3, 9)}))
+        .await;
+    resp.expect(200);
+    assert_eq!(resp.data()["status"], "CONFIRMED");
+    assert_eq!(w.stored(&id).await.0, "CONFIRMED");
+    // A pending booking the admin moves stays pending: moving is not confirming.
+    let pending = w.booking(4, 10).await;
+    let resp = w
+        .put(&w.admin, &pending, json!({"scheduledAt": future(4, 12)}))
+        .await;
+    resp.expect(200);
+    assert_eq!(resp.data()["status"], "PENDING");
 }
 
 #[tokio::test]

@@ -131,6 +131,7 @@ replay_tests! {
     auth_login_events_answer_their_status => Function::AuthLogin,
     auth_logout_events_answer_their_status => Function::AuthLogout,
     auth_me_events_answer_their_status => Function::AuthMe,
+    auth_password_events_answer_their_status => Function::AuthPassword,
     bookings_events_answer_their_status => Function::Bookings,
     booking_events_answer_their_status => Function::Booking,
     services_events_answer_their_status => Function::Services,

@@ -100,6 +100,13 @@ async fn reads_take_one_round_trip_and_writes_at_most_two() {
                 .json(json!({"email": "fresh@example.com", "password": "password123"})),
         ),
         (
+            "PUT /api/auth/password",
+            2,
+            app.put("/api/auth/password")
+                .as_(&user)
+                .json(json!({"currentPassword": "password123", "newPassword": "password123"})),
+        ),
+        (
             "POST /api/auth/logout",
             2,
             app.post("/api/auth/logout").as_(&admin),

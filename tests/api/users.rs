@@ -102,7 +102,7 @@ async fn put_updates_name_phone_and_email() {
     let resp = app
         .put(&format!("/api/users/{}", user.user_id))
         .as_(&user)
-        .json(json!({"name": "Grace Hopper", "phone": "555-0100", "email": "grace@example.com"}))
+        .json(json!({"name": "Grace Hopper", "phone": "555-0100", "email": "grace@example.com", "currentPassword": "password123"}))
         .send()
         .await;
     resp.expect(200);
@@ -158,7 +158,7 @@ async fn put_refuses_a_taken_email() {
     let resp = app
         .put(&format!("/api/users/{}", user.user_id))
         .as_(&user)
-        .json(json!({"email": other.email.to_uppercase()}))
+        .json(json!({"email": other.email.to_uppercase(), "currentPassword": "password123"}))
         .send()
         .await;
     resp.expect(409);
@@ -202,4 +202,96 @@ async fn an_admin_edits_any_profile_but_not_its_role() {
     resp.expect(200);
     assert_eq!(resp.data()["name"], "Renamed");
     assert_eq!(resp.data()["role"], "USER");
+}
+
+#[tokio::test]
+async fn changing_ones_own_email_needs_the_current_password() {
+    let app = TestApp::spawn().await;
+    let user = app.user().await;
+    let path = format!("/api/users/{}", user.user_id);
+    let put = |body: serde_json::Value| app.put(&path).as_(&user).json(body).send();
+    let resp = put(json!({"email": "taken-over@example.com"})).await;
+    resp.expect(400);
+    assert_eq!(resp.error(), "Validation failed");
+    assert_eq!(resp.invalid_fields(), ["currentPassword"]);
+    let resp = put(json!({"email": "taken-over@example.com", "currentPassword": ""})).await;
+    resp.expect(400);
+    assert_eq!(resp.invalid_fields(), ["currentPassword"]);
+    put(json!({"email": "taken-over@example.com", "currentPassword": "wrong-password"}))
+        .await
+        .expect(401);
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM users WHERE email = $1",
+            &[&user.email]
+        )
+        .await,
+        1,
+        "the email did not change"
+    );
+    // The email it already has, with other fields, is no change: no password needed.
+    put(json!({"email": user.email, "name": "Same Mail"}))
+        .await
+        .expect(200);
+    let resp = put(json!({"email": "mine@example.com", "currentPassword": "password123"})).await;
+    resp.expect(200);
+    assert_eq!(resp.data()["email"], "mine@example.com");
+}
+
+/// The contract asks the password of the account's owner: an administrator changes another
+/// user's email without one, but their own like anybody else.
+#[tokio::test]
+async fn an_admin_changes_another_users_email_without_their_password() {
+    let app = TestApp::spawn().await;
+    let user = app.user().await;
+    let admin = app.admin().await;
+    let resp = app
+        .put(&format!("/api/users/{}", user.user_id))
+        .as_(&admin)
+        .json(json!({"email": "moved@example.com"}))
+        .send()
+        .await;
+    resp.expect(200);
+    assert_eq!(resp.data()["email"], "moved@example.com");
+    let own = format!("/api/users/{}", admin.user_id);
+    app.put(&own)
+        .as_(&admin)
+        .json(json!({"email": "boss@example.com"}))
+        .send()
+        .await
+        .expect(400);
+    app.put(&own)
+        .as_(&admin)
+        .json(json!({"email": "boss@example.com", "currentPassword": "password123"}))
+        .send()
+        .await
+        .expect(200);
+}
+
+/// A wrong password here is a failed login too.
+#[tokio::test]
+async fn wrong_passwords_for_an_email_change_count_as_failed_logins() {
+    let app = TestApp::builder()
+        .env("LOGIN_FAILURES_PER_ACCOUNT", "1")
+        .spawn()
+        .await;
+    let user = app.user().await;
+    let path = format!("/api/users/{}", user.user_id);
+    app.put(&path)
+        .as_(&user)
+        .json(json!({"email": "x@example.com", "currentPassword": "guess"}))
+        .send()
+        .await
+        .expect(401);
+    app.put(&path)
+        .as_(&user)
+        .json(json!({"email": "x@example.com", "currentPassword": "password123"}))
+        .send()
+        .await
+        .expect(429);
+    app.post("/api/auth/login")
+        .json(json!({"email": user.email, "password": "password123"}))
+        .send()
+        .await
+        .expect(429);
 }

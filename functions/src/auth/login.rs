@@ -9,7 +9,9 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use validator::Validate;
 
-use super::rate_limit::{self, retry_after, sweep_old_windows, window_start};
+use super::rate_limit::{
+    self, email_key, login_failures_bucket, retry_after, sweep_old_windows, window_start,
+};
 use super::sign_in;
 use crate::routes::{Function, method_not_allowed};
 use crate::users::model::AccountUser;
@@ -31,17 +33,23 @@ impl common::body::JsonBody for LoginBody {
 }
 
 /// Counts the attempt against the address, reads the account's failures, and finds the user.
+/// $3 is the email: the account's bucket and the lookup normalise it the same way.
 const ATTEMPT: &str = concat!(
     "WITH ",
     sweep_old_windows!(),
     ", address AS (INSERT INTO rate_limits AS r (bucket, window_start, hits) VALUES ($1, ",
-    window_start!("$3"),
+    window_start!("$2"),
     ", 1) ON CONFLICT (bucket, window_start) DO UPDATE SET hits = r.hits + 1 RETURNING hits, window_start) ",
     "SELECT a.hits AS address_hits, ",
-    "COALESCE((SELECT f.hits FROM rate_limits f WHERE f.bucket = $2 AND f.window_start = a.window_start), 0) AS account_failures, ",
-    retry_after!("$3"),
+    "COALESCE((SELECT f.hits FROM rate_limits f WHERE f.bucket = ",
+    login_failures_bucket!("$3"),
+    " AND f.window_start = a.window_start), 0) AS account_failures, ",
+    retry_after!("$2"),
     ", u.id, u.email, u.password_hash, u.name, u.phone, u.role, u.created_at ",
-    "FROM address a LEFT JOIN users u ON lower(u.email) = lower($4)"
+    "FROM address a LEFT JOIN users u ON ",
+    email_key!("u.email"),
+    " = ",
+    email_key!("$3")
 );
 
 const OPEN_SESSION: &str = "\
@@ -60,16 +68,15 @@ pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
     let input: LoginBody = body::json(&req, state.config.http.max_body_bytes)?;
     let limits = &state.config.auth.rate_limits;
     let window = rate_limit::window_secs(limits);
-    let failures_key = rate_limit::login_failures_bucket(&input.email);
+    let email = input.email.trim();
     let db = state.db().await?;
     let row = db
         .query_opt(
             ATTEMPT,
             &[
                 &rate_limit::address_bucket(&request::source_ip(&req)),
-                &failures_key,
                 &window,
-                &input.email.trim(),
+                &email,
             ],
             "record login attempt",
         )
@@ -92,7 +99,7 @@ pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
     if !matched {
         db.execute(
             rate_limit::COUNT_FAILURE,
-            &[&failures_key, &window],
+            &[&email, &window],
             "count failed login",
         )
         .await?;

@@ -1,9 +1,11 @@
 //! `POST /api/auth/logout`: revoke the session the token belongs to (so a copy of the token
-//! stops working everywhere) and clear the cookie. Works without a token too.
+//! stops working everywhere) and clear the cookie. Works without a token too. With the JSON
+//! body `{"everywhere": true}`, every session of the user ends. Any other body is ignored, as
+//! it always was: logging out never fails on what the client sends.
 
 use common::auth::caller::identify;
 use common::auth::cookie;
-use common::{ApiError, AppState, HandlerResult, response};
+use common::{ApiError, AppState, HandlerResult, body, response};
 use http::{Method, StatusCode, header};
 use lambda_http::Request;
 
@@ -13,14 +15,42 @@ const REVOKE: &str = "\
 UPDATE sessions SET revoked_at = now()
 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL";
 
+/// Every live session of the user, if the token's own session is live: a token that was
+/// already revoked (a captured copy, say) cannot end anybody's sessions.
+const REVOKE_ALL: &str = "\
+UPDATE sessions SET revoked_at = now()
+WHERE user_id = $2 AND revoked_at IS NULL AND EXISTS (
+    SELECT 1 FROM sessions c
+    WHERE c.id = $1 AND c.user_id = $2 AND c.revoked_at IS NULL AND c.expires_at > now())";
+
+/// Whether the body is the JSON object `{"everywhere": true, ...}`.
+fn everywhere(req: &Request, limit: usize) -> bool {
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(body::is_json_media_type);
+    let raw = body::bytes(req);
+    if !is_json || raw.len() > limit {
+        return false;
+    }
+    serde_json::from_slice::<serde_json::Value>(raw)
+        .is_ok_and(|v| v.get("everywhere") == Some(&serde_json::Value::Bool(true)))
+}
+
 pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
     if req.method() != Method::POST {
         return Err(method_not_allowed(Function::AuthLogout));
     }
     if let Some(caller) = identify(&req, &state.keys).optional() {
+        let sql = if everywhere(&req, state.config.http.max_body_bytes) {
+            REVOKE_ALL
+        } else {
+            REVOKE
+        };
         let db = state.db().await?;
         db.execute(
-            REVOKE,
+            sql,
             &[&caller.session_id, &caller.user_id],
             "revoke session",
         )

@@ -1,8 +1,10 @@
-//! `/api/auth/*`: register, login, logout, me.
+//! `/api/auth/*`: register, login, logout, me, password.
 
 pub mod login;
 pub mod logout;
 pub mod me;
+pub mod password;
 pub mod rate_limit;
+pub(crate) mod reauth;
 pub mod register;
 mod sign_in;

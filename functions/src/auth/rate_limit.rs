@@ -5,6 +5,8 @@
 //! - every failed login counts against its account (the email, case-insensitively);
 //! - every registration attempt counts against its email.
 //!
+//! An email names its bucket through PostgreSQL's `lower()`, see [`email_key`].
+//!
 //! Over a limit the answer is 429 with `Retry-After` until the window ends; nothing is locked
 //! for longer than one window, so an attacker cannot keep a real user out beyond it.
 
@@ -45,35 +47,57 @@ macro_rules! retry_after {
 }
 pub(crate) use retry_after;
 
-/// Counts one hit in each bucket ($1, distinct names) and returns each bucket's total.
-const COUNT_HITS: &str = concat!(
+/// How an email names its account in a bucket, as SQL over the email expression `$e`: the
+/// `lower()` of the users lookup and of the unique index `users_email_key`, so whatever email
+/// finds an account finds its counter too, under any collation. Rust's `to_lowercase` is not
+/// that function: for some non-ASCII letters (`İ`, final `Σ`) the two disagree under a UTF-8
+/// collation, and an address that finds the account under another key would count on a fresh
+/// counter.
+macro_rules! email_key {
+    ($e:literal) => {
+        concat!("lower(", $e, ")")
+    };
+}
+pub(crate) use email_key;
+
+/// The bucket of an account's failed logins, as SQL over the email expression `$e`.
+macro_rules! login_failures_bucket {
+    ($e:literal) => {
+        concat!(
+            "('login-failures:' || ",
+            $crate::auth::rate_limit::email_key!($e),
+            ")"
+        )
+    };
+}
+pub(crate) use login_failures_bucket;
+
+/// Counts one hit for the address bucket $1 and one for the registrations of the email $3,
+/// and returns each bucket's total.
+const COUNT_REGISTRATION: &str = concat!(
     "WITH ",
     sweep_old_windows!(),
     ", hits AS (INSERT INTO rate_limits AS r (bucket, window_start, hits) SELECT b, ",
     window_start!("$2"),
-    ", 1 FROM unnest($1::text[]) AS b ON CONFLICT (bucket, window_start) DO UPDATE SET hits = r.hits + 1 ",
+    ", 1 FROM unnest(ARRAY[$1::text, 'register:' || ",
+    email_key!("$3::text"),
+    "]) AS b ON CONFLICT (bucket, window_start) DO UPDATE SET hits = r.hits + 1 ",
     "RETURNING bucket, hits, window_start) SELECT bucket, hits, ",
     retry_after!("$2"),
     " FROM hits"
 );
 
-/// Counts one failed login against an account.
+/// Counts one failed login against the account of the email $1.
 pub const COUNT_FAILURE: &str = concat!(
-    "INSERT INTO rate_limits AS r (bucket, window_start, hits) VALUES ($1, ",
+    "INSERT INTO rate_limits AS r (bucket, window_start, hits) VALUES (",
+    login_failures_bucket!("$1::text"),
+    ", ",
     window_start!("$2"),
     ", 1) ON CONFLICT (bucket, window_start) DO UPDATE SET hits = r.hits + 1"
 );
 
 pub fn address_bucket(address: &str) -> String {
     format!("auth-address:{address}")
-}
-
-pub fn login_failures_bucket(email: &str) -> String {
-    format!("login-failures:{}", email.trim().to_lowercase())
-}
-
-pub fn registrations_bucket(email: &str) -> String {
-    format!("register:{}", email.trim().to_lowercase())
 }
 
 pub fn window_secs(limits: &RateLimits) -> f64 {
@@ -98,12 +122,10 @@ pub async fn count_registration(
     email: &str,
 ) -> Result<(), ApiError> {
     let address_key = address_bucket(address);
-    let email_key = registrations_bucket(email);
-    let buckets = vec![address_key.clone(), email_key];
     let rows: Vec<Row> = db
         .query(
-            COUNT_HITS,
-            &[&buckets, &window_secs(limits)],
+            COUNT_REGISTRATION,
+            &[&address_key, &window_secs(limits), &email.trim()],
             "count registration attempt",
         )
         .await?;

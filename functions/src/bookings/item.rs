@@ -116,20 +116,24 @@ struct Change {
     notes: Patch<String>,
 }
 
+/// `moves`: a new time that differs from the booking's (in the database's precision, the one
+/// it is stored in), which sends an owner's confirmed booking back to PENDING.
 const LOAD: &str = with_caller!(
     "SELECT c.id AS caller_id, c.role AS caller_role, b.user_id AS owner_id, b.status, ",
-    "($4::timestamptz IS NULL OR $4::timestamptz > now()) AS in_future ",
+    "b.scheduled_at, ($4::timestamptz IS NULL OR $4::timestamptz > now()) AS in_future, ",
+    "($4::timestamptz IS NOT NULL AND $4::timestamptz <> b.scheduled_at) AS moves ",
     "FROM caller c LEFT JOIN bookings b ON b.id = $3"
 );
 
-/// Applies the change only if the status is still the one the decision was made on, after
-/// locking the owner's row as every booking write does (see [`NO_OVERLAP`]).
+/// Applies the change only if the status and the time are still the ones the decision was made
+/// on, after locking the owner's row as every booking write does (see [`NO_OVERLAP`]).
 const APPLY: &str = concat!(
     "WITH owner AS (SELECT u.id FROM bookings ob JOIN users u ON u.id = ob.user_id ",
     "WHERE ob.id = $1 FOR NO KEY UPDATE OF u), ",
     "b AS (UPDATE bookings SET scheduled_at = COALESCE($2, scheduled_at), ",
-    "status = COALESCE($3, status), notes = CASE WHEN $4 THEN $5 ELSE notes END, updated_at = now() ",
-    "WHERE id = $1 AND status = $6 AND user_id IN (SELECT id FROM owner) RETURNING *) SELECT ",
+    "status = $3, notes = CASE WHEN $4 THEN $5 ELSE notes END, updated_at = now() ",
+    "WHERE id = $1 AND status = $6 AND scheduled_at = $7 AND user_id IN (SELECT id FROM owner) ",
+    "RETURNING *) SELECT ",
     booking_columns!(),
     ", ",
     service_summary_columns!(),
@@ -165,7 +169,6 @@ async fn apply(
         Patch::Null => (true, None),
         Patch::Value(n) => (true, Some(n.as_str())),
     };
-    let new_status = change.status.map(BookingStatus::as_str);
     for _ in 0..ATTEMPTS {
         let row = db
             .query_opt(
@@ -187,10 +190,10 @@ async fn apply(
             owner.ok_or_else(not_found)?,
         )?;
         let current = status_of(&row, "status")?;
-        current.check_editable().map_err(refused)?;
-        if let Some(to) = change.status {
-            current.transition(to, actor).map_err(refused)?;
-        }
+        let to = current
+            .after_change(change.status, row.get("moves"), actor)
+            .map_err(refused)?;
+        let scheduled_at: DateTime<Utc> = row.get("scheduled_at");
         if !row.get::<_, bool>("in_future") {
             return Err(in_the_past());
         }
@@ -200,10 +203,11 @@ async fn apply(
                 &[
                     &id,
                     &change.scheduled_at,
-                    &new_status,
+                    &to.as_str(),
                     &set_notes,
                     &notes,
                     &current.as_str(),
+                    &scheduled_at,
                 ],
                 "update booking",
             )

@@ -72,6 +72,31 @@ impl BookingStatus {
             (_, Confirmed | Completed, Actor::Owner) => Err(TransitionError::AdminOnly(to)),
         }
     }
+
+    /// The status a booking in this status ends up in when `actor` applies one change: the
+    /// status it asks for, if any, and whether it moves the booking to a new time.
+    pub fn after_change(
+        self,
+        requested: Option<BookingStatus>,
+        moves: bool,
+        actor: Actor,
+    ) -> Result<BookingStatus, TransitionError> {
+        use BookingStatus::*;
+        self.check_editable()?;
+        let to = match (requested, moves, actor) {
+            // A confirmation approves a time. Nobody approved the owner's new one, so the
+            // booking waits for approval again; an administrator's move is its own approval.
+            (None, true, Actor::Owner) if self == Confirmed => Pending,
+            // Keeping it CONFIRMED at a new time would be a confirmation the owner cannot give.
+            (Some(Confirmed), true, Actor::Owner) => {
+                return Err(TransitionError::AdminOnly(Confirmed));
+            }
+            (Some(to), _, _) => to,
+            (None, _, _) => self,
+        };
+        self.transition(to, actor)?;
+        Ok(to)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -147,6 +172,74 @@ mod tests {
                         Err(TransitionError::Final(from)),
                         "{from:?} is final"
                     );
+                }
+            }
+        }
+    }
+
+    /// A change that moves the booking, for every status it may ask for (or none), spelled
+    /// out as the rules read.
+    #[test]
+    fn change_that_moves_the_booking_table() {
+        use Actor::*;
+        let after =
+            |from: BookingStatus, requested, actor| from.after_change(requested, true, actor);
+        let owner_cannot = |status| Err(TransitionError::AdminOnly(status));
+        let cases = [
+            (Pending, None, Owner, Ok(Pending)),
+            (Pending, Some(Pending), Owner, Ok(Pending)),
+            (Pending, Some(Confirmed), Owner, owner_cannot(Confirmed)),
+            (Pending, Some(Cancelled), Owner, Ok(Cancelled)),
+            (Pending, Some(Completed), Owner, owner_cannot(Completed)),
+            // Nobody approved the new time.
+            (Confirmed, None, Owner, Ok(Pending)),
+            (Confirmed, Some(Pending), Owner, Ok(Pending)),
+            (Confirmed, Some(Confirmed), Owner, owner_cannot(Confirmed)),
+            (Confirmed, Some(Cancelled), Owner, Ok(Cancelled)),
+            (Confirmed, Some(Completed), Owner, owner_cannot(Completed)),
+            (Pending, None, Admin, Ok(Pending)),
+            (Pending, Some(Pending), Admin, Ok(Pending)),
+            (Pending, Some(Confirmed), Admin, Ok(Confirmed)),
+            (Pending, Some(Cancelled), Admin, Ok(Cancelled)),
+            (Pending, Some(Completed), Admin, Ok(Completed)),
+            // The administrator's move is the approval.
+            (Confirmed, None, Admin, Ok(Confirmed)),
+            (Confirmed, Some(Pending), Admin, Ok(Pending)),
+            (Confirmed, Some(Confirmed), Admin, Ok(Confirmed)),
+            (Confirmed, Some(Cancelled), Admin, Ok(Cancelled)),
+            (Confirmed, Some(Completed), Admin, Ok(Completed)),
+        ];
+        for (from, requested, actor, expected) in cases {
+            assert_eq!(
+                after(from, requested, actor),
+                expected,
+                "{from:?} moved, asking {requested:?}, by {actor:?}"
+            );
+        }
+    }
+
+    /// Without a move, a change ends where it asks to (or where it was) exactly when the
+    /// transition is allowed; final bookings refuse every change, moving or not.
+    #[test]
+    fn change_without_a_move_is_the_transition() {
+        use Actor::*;
+        for from in BookingStatus::ALL {
+            let requests = BookingStatus::ALL.into_iter().map(Some).chain([None]);
+            for requested in requests {
+                for actor in [Owner, Admin] {
+                    let to = requested.unwrap_or(from);
+                    assert_eq!(
+                        from.after_change(requested, false, actor),
+                        from.transition(to, actor).map(|()| to),
+                        "{from:?} asking {requested:?} by {actor:?}"
+                    );
+                    if from.is_final() {
+                        assert_eq!(
+                            from.after_change(requested, true, actor),
+                            Err(TransitionError::Final(from)),
+                            "{from:?} is final"
+                        );
+                    }
                 }
             }
         }

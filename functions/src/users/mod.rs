@@ -1,5 +1,6 @@
 //! `/api/users/{id}`: a profile with its counts (self or admin), and profile edits (self or
-//! admin). The role is never changed here.
+//! admin). The role is never changed here. Changing one's own email needs the current password:
+//! whoever controls the email controls the account, so a stolen session must not be enough.
 
 pub mod model;
 
@@ -15,6 +16,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use validator::{Validate, ValidateEmail, ValidationError};
 
+use crate::auth::rate_limit;
+use crate::auth::reauth::{self, reauth_columns};
 use crate::routes::{Function, method_not_allowed};
 use crate::session::{caller_role, session_gone, unless_session_gone, with_caller};
 use model::Profile;
@@ -93,9 +96,9 @@ async fn read(state: &AppState, req: Request) -> HandlerResult {
     Ok(response::success(StatusCode::OK, &body))
 }
 
-/// `name` and `phone` may be `null` to clear them; `email` may change but not be removed.
-/// Anything else (a `role`, say) is ignored.
-#[derive(Debug, Deserialize, Validate)]
+/// `name` and `phone` may be `null` to clear them; `email` may change but not be removed, and
+/// changing one's own needs `currentPassword`. Anything else (a `role`, say) is ignored.
+#[derive(Deserialize, Validate)]
 #[validate(schema(function = "validate_update"))]
 pub struct UpdateUserBody {
     #[serde(default)]
@@ -107,6 +110,10 @@ pub struct UpdateUserBody {
     #[serde(default)]
     #[validate(custom(function = "email_patch"))]
     pub email: Patch<String>,
+    /// Read only for a change of one's own email. Not bounded here: a wrong length is just a
+    /// wrong password (and the body is bounded).
+    #[serde(default, rename = "currentPassword")]
+    pub current_password: Option<String>,
 }
 
 impl common::body::JsonBody for UpdateUserBody {}
@@ -155,7 +162,12 @@ struct UpdatedUser {
     updated_at: chrono::DateTime<chrono::Utc>,
 }
 
-const CALLER: &str = with_caller!("SELECT c.id AS caller_id, c.role AS caller_role FROM caller c");
+/// The caller, and when the caller edits their own profile, what re-authentication needs.
+const CALLER: &str = with_caller!(
+    "SELECT c.id AS caller_id, c.role AS caller_role, ",
+    reauth_columns!("$4"),
+    " FROM caller c LEFT JOIN users u ON u.id = c.id AND u.id = $3"
+);
 
 const UPDATE: &str = "\
 UPDATE users SET
@@ -183,19 +195,34 @@ async fn update(state: &AppState, req: Request) -> HandlerResult {
         body::json(&req, state.config.http.max_body_bytes),
     )
     .await?;
-    let db = state.db().await?;
-    let row = db
+    let window = rate_limit::window_secs(&state.config.auth.rate_limits);
+    let row = state
+        .db()
+        .await?
         .query_opt(
             CALLER,
-            &[&caller.session_id, &caller.user_id],
+            &[&caller.session_id, &caller.user_id, &id, &window],
             "check caller",
         )
         .await?
         .ok_or_else(session_gone)?;
     check_access(caller.user_id, caller_role(&row)?, id)?;
+    let email = input.email.as_value().map(|e| e.trim().to_string());
+    // One's own email, changed (an administrator changing someone else's needs no password of
+    // theirs: the contract asks it of the account's owner).
+    let own: Option<String> = row.get("account_email");
+    if let (Some(own), Some(new)) = (own, &email)
+        && own != *new
+    {
+        let password = input.current_password.filter(|p| !p.is_empty());
+        let password = password.ok_or_else(|| {
+            ApiError::validation("currentPassword", "Required to change your email")
+        })?;
+        reauth::check(state, &row, password).await?;
+    }
     let (set_name, name) = patch_param(&input.name);
     let (set_phone, phone) = patch_param(&input.phone);
-    let email = input.email.as_value().map(|e| e.trim().to_string());
+    let db = state.db().await?;
     let row = db
         .query_opt(
             UPDATE,

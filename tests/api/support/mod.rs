@@ -180,7 +180,16 @@ fn base_settings(database_url: &str) -> HashMap<String, String> {
 pub struct TestAppBuilder {
     settings: Vec<(String, String)>,
     seeded: bool,
+    locale: Option<&'static str>,
 }
+
+/// UTF-8 database locales whose `lower()` folds non-ASCII letters, as `CREATE DATABASE`
+/// options: glibc's C.UTF-8 (the libc provider, like RDS's en_US.UTF-8) and ICU's root locale.
+/// The test cluster itself uses the C locale, whose `lower()` folds ASCII only.
+pub const UTF8_LOCALES: [&str; 2] = [
+    "LOCALE 'C.UTF-8'",
+    "LOCALE_PROVIDER icu ICU_LOCALE 'und' LOCALE 'C'",
+];
 
 impl TestAppBuilder {
     /// Overrides one environment setting (e.g. a rate limit).
@@ -201,7 +210,19 @@ impl TestAppBuilder {
         self
     }
 
+    /// A database of its own, UTF-8 with these `CREATE DATABASE` locale options (e.g. one of
+    /// [`UTF8_LOCALES`]), created from template0 and migrated, instead of a clone of the
+    /// template (a clone keeps the template's locale). `None` when this server lacks the locale.
+    pub async fn spawn_with_locale(mut self, options: &'static str) -> Option<TestApp> {
+        self.locale = Some(options);
+        self.try_spawn().await
+    }
+
     pub async fn spawn(self) -> TestApp {
+        self.try_spawn().await.expect("test database")
+    }
+
+    async fn try_spawn(self) -> Option<TestApp> {
         let shared = shared();
         let template = format!(
             "{}{}",
@@ -213,21 +234,40 @@ impl TestAppBuilder {
             }
         );
         let database = format!("{}test_{}", shared.prefix, Uuid::new_v4().simple());
-        devdb::clone_database(&shared.admin_url, &template, &database)
-            .await
-            .expect("clone test database");
         let database_url = replace_database(&shared.admin_url, &database);
+        match self.locale {
+            None => devdb::clone_database(&shared.admin_url, &template, &database)
+                .await
+                .expect("clone test database"),
+            Some(options) => {
+                let (admin, conn) =
+                    tokio_postgres::connect(&shared.admin_url, tokio_postgres::NoTls)
+                        .await
+                        .expect("connect to the test server");
+                tokio::spawn(conn);
+                let create = format!(
+                    "CREATE DATABASE \"{database}\" TEMPLATE template0 ENCODING 'UTF8' {options}"
+                );
+                if let Err(err) = admin.batch_execute(&create).await {
+                    eprintln!("no database with {options} on this server: {err}");
+                    return None;
+                }
+                migrate_and_maybe_seed(&database_url, self.seeded)
+                    .await
+                    .expect("migrate test database");
+            }
+        }
         let mut settings =
             base_settings(&replace_address(&app_role_url(&database_url), shared.guard));
         settings.extend(self.settings);
         let config =
             Config::from_source(&|k: &str| settings.get(k).cloned()).expect("test configuration");
         let state = AppState::new(config).expect("test state");
-        TestApp {
+        Some(TestApp {
             state,
             database,
             database_url,
-        }
+        })
     }
 }
 
@@ -251,6 +291,7 @@ impl TestApp {
         TestAppBuilder {
             settings: Vec::new(),
             seeded: false,
+            locale: None,
         }
     }
 
@@ -419,6 +460,7 @@ pub fn protected_routes(session: &Session, booking: &str) -> Vec<(::http::Method
     use ::http::Method;
     vec![
         (Method::GET, "/api/auth/me".into()),
+        (Method::PUT, "/api/auth/password".into()),
         (Method::GET, "/api/bookings".into()),
         (Method::POST, "/api/bookings".into()),
         (Method::GET, format!("/api/bookings/{booking}")),

@@ -1,0 +1,117 @@
+//! `PUT /api/auth/password`: a new password for the signed-in user, given the current one.
+//! A wrong current password is a failed login (see [`super::reauth`]). Success ends every other
+//! session of the user; the caller's stays.
+
+use common::auth::caller::identify;
+use common::validation::password_bytes;
+use common::{AppState, HandlerResult, body, response};
+use http::{Method, StatusCode};
+use lambda_http::Request;
+use secrecy::SecretString;
+use serde::Deserialize;
+use validator::{Validate, ValidationError, ValidationErrors};
+
+use super::rate_limit;
+use super::reauth::{self, reauth_columns};
+use crate::routes::{Function, method_not_allowed};
+use crate::session::{session_gone, unless_session_gone, with_caller};
+
+/// The new password follows the rules of registration; the current one is only bounded, like
+/// a login's: a wrong length is just a wrong password.
+#[derive(Deserialize)]
+pub struct ChangePasswordBody {
+    #[serde(rename = "currentPassword")]
+    pub current_password: String,
+    #[serde(rename = "newPassword")]
+    pub new_password: String,
+}
+
+/// By hand rather than derived: the derive names fields after the Rust identifiers in its
+/// errors, and the contract's `details` name them as the JSON does.
+impl Validate for ChangePasswordBody {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let invalid =
+            |message: &'static str| ValidationError::new("length").with_message(message.into());
+        let mut errors = ValidationErrors::new();
+        if !(1..=1024).contains(&self.current_password.chars().count()) {
+            errors.add("currentPassword", invalid("Current password is required"));
+        }
+        if self.new_password.chars().count() < 8 {
+            errors.add(
+                "newPassword",
+                invalid("Password must be at least 8 characters"),
+            );
+        } else if let Err(err) = password_bytes(&self.new_password) {
+            errors.add("newPassword", err);
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+impl common::body::JsonBody for ChangePasswordBody {
+    const REQUIRED: &'static [&'static str] = &["currentPassword", "newPassword"];
+}
+
+const LOAD: &str = with_caller!(
+    "SELECT ",
+    reauth_columns!("$3"),
+    " FROM caller c JOIN users u ON u.id = c.id"
+);
+
+/// Sets the hash and revokes the user's other live sessions, if the caller's session is still
+/// live (it may have been revoked while bcrypt ran).
+const CHANGE: &str = with_caller!(
+    ", changed AS (UPDATE users u SET password_hash = $3, updated_at = now() FROM caller c ",
+    "WHERE u.id = c.id RETURNING u.id), ",
+    "revoked AS (UPDATE sessions s SET revoked_at = now() FROM changed ",
+    "WHERE s.user_id = changed.id AND s.id <> $1 AND s.revoked_at IS NULL) ",
+    "SELECT id FROM changed"
+);
+
+pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
+    if req.method() != Method::PUT {
+        return Err(method_not_allowed(Function::AuthPassword));
+    }
+    let caller = identify(&req, &state.keys).required()?;
+    let input: ChangePasswordBody = unless_session_gone(
+        state,
+        &caller,
+        body::json(&req, state.config.http.max_body_bytes),
+    )
+    .await?;
+    let window = rate_limit::window_secs(&state.config.auth.rate_limits);
+    let row = state
+        .db()
+        .await?
+        .query_opt(
+            LOAD,
+            &[&caller.session_id, &caller.user_id, &window],
+            "load account",
+        )
+        .await?
+        .ok_or_else(session_gone)?;
+    reauth::check(state, &row, input.current_password).await?;
+    let hash = state
+        .passwords
+        .hash(SecretString::from(input.new_password))
+        .await?;
+    state
+        .db()
+        .await?
+        .query_opt(
+            CHANGE,
+            &[&caller.session_id, &caller.user_id, &hash],
+            "change password",
+        )
+        .await?
+        .ok_or_else(session_gone)?;
+    Ok(response::success_with_message(
+        StatusCode::OK,
+        &serde_json::Value::Null,
+        "Password changed successfully",
+    ))
+}
