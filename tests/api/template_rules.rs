@@ -165,3 +165,28 @@ fn no_function_reserves_concurrency() {
         );
     }
 }
+
+#[test]
+fn every_function_may_read_the_secrets_it_reads_at_start_up() {
+    // A function without GetSecretValue on its secrets fails every cold start.
+    let template = template();
+    for (id, resource) in template["Resources"].as_mapping().expect("Resources") {
+        if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        let id = id.as_str().expect("logical id");
+        let expected = match id {
+            "AuthorizerFunction" => "JwtSecretPolicy",
+            "MigrateFunction" | "NotFoundFunction" => continue,
+            _ => "ApiSecretsPolicy",
+        };
+        let policies = resource["Properties"]["Policies"]
+            .as_sequence()
+            .unwrap_or_else(|| panic!("{id} has no Policies"));
+        assert!(
+            policies.iter().any(|p| matches!(p, Value::Tagged(t)
+                if t.tag == "Ref" && t.value.as_str() == Some(expected))),
+            "{id} lacks {expected}"
+        );
+    }
+}
