@@ -2,11 +2,15 @@
 //! throttling is per route, not per client, so the limits have to live here).
 //!
 //! - every login or register attempt counts against its source address;
-//! - every failed login counts against its account (the email, case-insensitively);
+//! - every failed login counts against its account (the email, case-insensitively) and source
+//!   address together, and, while that pair is within its limit, against the account from all
+//!   addresses (a larger ceiling); the slot is taken before the password is checked and given
+//!   back when it was right, so parallel guesses cannot pass the limit;
 //! - every registration attempt counts against its email.
 //!
 //! Over a limit the answer is 429 with `Retry-After` until the window ends; nothing is locked
-//! for longer than one window, so an attacker cannot keep a real user out beyond it.
+//! for longer than one window. An attacker's failures lock only their own address out of the
+//! account, unless they spread guesses over enough addresses to reach the account's ceiling.
 
 use common::ApiError;
 use common::config::RateLimits;
@@ -57,18 +61,20 @@ const COUNT_HITS: &str = concat!(
     " FROM hits"
 );
 
-/// Counts one failed login against an account.
-pub const COUNT_FAILURE: &str = concat!(
-    "INSERT INTO rate_limits AS r (bucket, window_start, hits) VALUES ($1, ",
-    window_start!("$2"),
-    ", 1) ON CONFLICT (bucket, window_start) DO UPDATE SET hits = r.hits + 1"
-);
-
 pub fn address_bucket(address: &str) -> String {
     format!("auth-address:{address}")
 }
 
-pub fn login_failures_bucket(email: &str) -> String {
+/// Failed logins of one account from one address (an address never contains `|`).
+pub fn login_failures_bucket(email: &str, address: &str) -> String {
+    format!(
+        "login-failures-from:{address}|{}",
+        email.trim().to_lowercase()
+    )
+}
+
+/// Failed logins of one account from every address.
+pub fn login_failures_account_bucket(email: &str) -> String {
     format!("login-failures:{}", email.trim().to_lowercase())
 }
 
@@ -83,11 +89,16 @@ pub fn window_secs(limits: &RateLimits) -> f64 {
 /// The 429 when `hits` is over `limit`.
 pub fn check(hits: i32, limit: i32, retry_after: i64) -> Result<(), ApiError> {
     if hits > limit {
-        return Err(ApiError::RateLimited {
-            retry_after_secs: u64::try_from(retry_after).unwrap_or(1),
-        });
+        return Err(limited(retry_after));
     }
     Ok(())
+}
+
+/// The 429 until the window ends in `retry_after` seconds.
+pub fn limited(retry_after: i64) -> ApiError {
+    ApiError::RateLimited {
+        retry_after_secs: u64::try_from(retry_after).unwrap_or(1),
+    }
 }
 
 /// Counts a registration attempt for `email` from `address`; 429 if either is over its limit.
