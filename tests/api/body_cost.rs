@@ -64,7 +64,6 @@ fn hostile_bodies(size: usize) -> Vec<(&'static str, String, u16)> {
         format!(r#"{{"{}":"#, "d".repeat(size / 70)).repeat(62)
     );
     let deep_tail = format!("]{}}}", "}".repeat(62));
-    let levels = size;
     vec![
         (
             "long key over numbers, wrong summary",
@@ -111,8 +110,8 @@ fn hostile_bodies(size: usize) -> Vec<(&'static str, String, u16)> {
             "arrays nested as deep as the body allows",
             format!(
                 r#"{{"transcript":{{"a":{}{}}}}}"#,
-                "[".repeat(levels / 2 - 20),
-                "]".repeat(levels / 2 - 20)
+                "[".repeat(size / 2 - 20),
+                "]".repeat(size / 2 - 20)
             ),
             400,
         ),

@@ -135,7 +135,7 @@ async fn guesses_spread_over_addresses_meet_the_account_ceiling() {
     login(&app, "target@example.com", "password123", ip(201))
         .await
         .expect(429);
-    // The ceiling does not take the address attempts of others: other accounts still log in.
+    // Other accounts are not affected, from the same address either.
     app.register("other@example.com", "password123").await;
     login(&app, "other@example.com", "password123", ip(200))
         .await

@@ -102,7 +102,9 @@ pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
     let retry: i64 = row.get("retry_after");
     rate_limit::check(row.get("address_hits"), limits.attempts_per_address, retry)?;
     // No slot: this account has had its failures from this address, or from all addresses,
-    // for this window. Even the right password waits, or the lock would tell it apart.
+    // for this window. Even the right password waits, or the lock would tell it apart. (A
+    // pair slot taken while the account is at its ceiling stays taken: that address is locked
+    // out anyway until the window ends.)
     if !row.get::<_, bool>("pair_slot") || !row.get::<_, bool>("account_slot") {
         return Err(rate_limit::limited(retry));
     }
