@@ -108,9 +108,11 @@ fn deserialize_reporting_every_field<T: JsonBody>(mut value: Value) -> Result<T,
         .filter(|key| value.get(**key).is_none_or(Value::is_null))
         .map(|key| FieldError::new(*key, "Required"))
         .collect();
-    // Each pass drops the field serde stopped at, so the next pass finds the next one.
+    // Each pass drops the field serde stopped at, so the next pass finds the next one. A pass
+    // reads the value in place (no copy of the body per pass), and there are at most as many
+    // passes as `T` has fields.
     loop {
-        match serde_path_to_error::deserialize::<_, T>(value.clone()) {
+        match serde_path_to_error::deserialize::<_, T>(&value) {
             Ok(parsed) if errors.is_empty() => return Ok(parsed),
             Ok(_) => break,
             Err(err) => {

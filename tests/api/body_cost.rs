@@ -191,15 +191,16 @@ async fn hostile_bodies_are_answered_quickly_and_do_not_hold_up_reads() {
             ms(small_answer),
             ms(delay),
         );
-        // Linear work grows 8-fold from an eighth of the size; quadratic work 64-fold.
-        let linear = answer <= small_answer * 16 + Duration::from_millis(5);
+        // Linear work grows 8-fold from an eighth of the size (somewhat more once the parsed
+        // body outgrows the caches); quadratic work 64-fold.
+        let linear = answer <= small_answer * 32 + Duration::from_millis(5);
         if answer > ANSWER_LIMIT || delay > DELAY_LIMIT || !linear {
             failures.push(name);
         }
     }
     assert!(
         failures.is_empty(),
-        "too slow (limits {:.0} ms to answer, {:.0} ms of delay, growth at most 16-fold): {failures:?}",
+        "too slow (limits {:.0} ms to answer, {:.0} ms of delay, growth at most 32-fold): {failures:?}",
         ms(ANSWER_LIMIT),
         ms(DELAY_LIMIT)
     );
