@@ -32,7 +32,8 @@ cargo build --quiet --locked --bin booking-api
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 # The fuzzer signs in, registers and saves conversations far more often than the limits allow.
 PORT=$port RUST_LOG=warn AUTH_ATTEMPTS_PER_ADDRESS=1000000 REGISTRATIONS_PER_EMAIL=1000000 \
-  LOGIN_FAILURES_PER_ACCOUNT=1000000 CONVERSATIONS_PER_ADDRESS=1000000 \
+  LOGIN_FAILURES_PER_ACCOUNT=1000000 LOGIN_FAILURES_PER_ACCOUNT_ADDRESS=1000000 \
+  CONVERSATIONS_PER_ADDRESS=1000000 \
   "$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/booking-api" \
   > "$work/server.log" 2>&1 &
 server_pid=$!

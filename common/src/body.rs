@@ -36,8 +36,9 @@ pub fn is_json_media_type(raw: &str) -> bool {
 /// Parses the body as a JSON object of type `T` and applies its `validator` rules.
 ///
 /// Failures: 413 over `limit` bytes, 415 unless the content type is JSON, 400 for malformed
-/// JSON, a non-object body, NUL characters (PostgreSQL refuses them in text and jsonb), wrong
-/// field types, and rule violations, with one `details` entry per offending field.
+/// JSON, a non-object body, nesting deeper than [`validation::MAX_DEPTH`], NUL characters
+/// (PostgreSQL refuses them in text and jsonb), wrong field types, and rule violations, with
+/// one `details` entry per offending field. Every step is linear in the body's size.
 pub fn json<T: JsonBody>(req: &Request, limit: usize) -> Result<T, ApiError> {
     let raw = bytes(req);
     if raw.len() > limit {
@@ -56,22 +57,21 @@ pub fn json<T: JsonBody>(req: &Request, limit: usize) -> Result<T, ApiError> {
     if raw.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::BadRequest("Request body is required".into()));
     }
-    let value: Value = serde_json::from_slice(raw)
-        .map_err(|_| ApiError::BadRequest("Request body is not valid JSON".into()))?;
+    let value: Value = serde_json::from_slice(raw).map_err(|err| {
+        // serde_json stops at 128 levels of nesting; that is our depth error, not bad syntax.
+        if err.is_syntax() && err.to_string().starts_with("recursion limit exceeded") {
+            ApiError::Validation(vec![validation::too_deep()])
+        } else {
+            ApiError::BadRequest("Request body is not valid JSON".into())
+        }
+    })?;
     if !value.is_object() {
         return Err(ApiError::BadRequest(
             "Request body must be a JSON object".into(),
         ));
     }
-    let nul_fields = validation::fields_with_nul(&value);
-    if !nul_fields.is_empty() {
-        return Err(ApiError::Validation(
-            nul_fields
-                .into_iter()
-                .map(|f| FieldError::new(f, "Must not contain NUL characters"))
-                .collect(),
-        ));
-    }
+    validation::check_shape(&value)
+        .map_err(|shape| ApiError::Validation(shape.into_field_errors()))?;
     let parsed = deserialize_reporting_every_field::<T>(integral_numbers_as_integers(value))?;
     parsed.validate().map_err(validation::to_api_error)?;
     Ok(parsed)
@@ -109,9 +109,11 @@ fn deserialize_reporting_every_field<T: JsonBody>(mut value: Value) -> Result<T,
         .filter(|key| value.get(**key).is_none_or(Value::is_null))
         .map(|key| FieldError::new(*key, "Required"))
         .collect();
-    // Each pass drops the field serde stopped at, so the next pass finds the next one.
+    // Each pass drops the field serde stopped at, so the next pass finds the next one. A pass
+    // reads the value in place (no copy of the body per pass), and there are at most as many
+    // passes as `T` has fields.
     loop {
-        match serde_path_to_error::deserialize::<_, T>(value.clone()) {
+        match serde_path_to_error::deserialize::<_, T>(&value) {
             Ok(parsed) if errors.is_empty() => return Ok(parsed),
             Ok(_) => break,
             Err(err) => {
@@ -251,6 +253,25 @@ mod tests {
         for (ct, body, status, case) in cases {
             let err = parse(*ct, body).expect_err(case);
             assert_eq!(err.status().as_u16(), *status, "case: {case}");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_a_validation_error_at_any_depth() {
+        // 100 levels pass serde_json and meet our bound; 200 meet serde_json's own limit.
+        for levels in [100, 200] {
+            let body = format!(
+                r#"{{"name":"Ann","x":{}{}}}"#,
+                "[".repeat(levels),
+                "]".repeat(levels)
+            );
+            let big = json::<Sample>(&request(JSON, &body), 4096);
+            match big.unwrap_err() {
+                ApiError::Validation(fields) => {
+                    assert_eq!(fields, vec![validation::too_deep()], "{levels} levels")
+                }
+                other => panic!("{levels} levels: unexpected {other:?}"),
+            }
         }
     }
 

@@ -186,7 +186,12 @@ impl CookieConfig {
 #[derive(Debug, Clone)]
 pub struct RateLimits {
     pub window: Duration,
-    /// Failed logins per account (email) per window; further attempts get 429 until it ends.
+    /// Failed logins per account (email) from one source address per window; further attempts
+    /// from that address get 429 until it ends. Other addresses are not affected, so an
+    /// attacker cannot lock the owner out.
+    pub login_failures_per_account_address: i32,
+    /// Failed logins per account from all addresses together per window: the bound on guesses
+    /// spread over many addresses (ASVS 4 2.2.1: at most 100 an hour).
     pub login_failures_per_account: i32,
     /// Registrations attempted per email per window.
     pub registrations_per_email: i32,
@@ -213,7 +218,8 @@ impl RateLimits {
         };
         Ok(Self {
             window: Duration::from_secs(window_secs),
-            login_failures_per_account: positive("LOGIN_FAILURES_PER_ACCOUNT", 10)?,
+            login_failures_per_account_address: positive("LOGIN_FAILURES_PER_ACCOUNT_ADDRESS", 10)?,
+            login_failures_per_account: positive("LOGIN_FAILURES_PER_ACCOUNT", 100)?,
             registrations_per_email: positive("REGISTRATIONS_PER_EMAIL", 10)?,
             attempts_per_address: positive("AUTH_ATTEMPTS_PER_ADDRESS", 300)?,
             conversations_per_address: positive("CONVERSATIONS_PER_ADDRESS", 300)?,

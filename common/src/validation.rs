@@ -8,11 +8,149 @@ use validator::{ValidationError, ValidationErrors, ValidationErrorsKind};
 
 use crate::error::{ApiError, FieldError};
 
-/// JSON paths of every string (key or value) that contains a NUL character.
-pub fn fields_with_nul(value: &Value) -> Vec<String> {
+/// The most levels of objects and arrays a body may nest (the body itself is level 1).
+/// serde_json refuses more than 128 while parsing; this bound is ours, far above any real
+/// transcript, and keeps every walk over a body short.
+pub const MAX_DEPTH: usize = 64;
+
+/// The most NUL findings one answer lists: the body is refused after the first anyway.
+pub const MAX_NUL_FINDINGS: usize = 20;
+
+/// Keys longer than this many characters are cut in reported paths, so an answer stays small
+/// however long the keys are.
+const MAX_KEY_SHOWN: usize = 64;
+
+/// Why a parsed body is refused before its fields are read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shape {
+    /// Nested deeper than [`MAX_DEPTH`].
+    TooDeep,
+    /// Paths of strings (keys or values) containing NUL, at most [`MAX_NUL_FINDINGS`].
+    Nul(Vec<String>),
+}
+
+impl Shape {
+    pub fn into_field_errors(self) -> Vec<FieldError> {
+        match self {
+            Shape::TooDeep => vec![too_deep()],
+            Shape::Nul(paths) => paths
+                .into_iter()
+                .map(|p| FieldError::new(p, "Must not contain NUL characters"))
+                .collect(),
+        }
+    }
+}
+
+/// The answer for a body nested deeper than [`MAX_DEPTH`] (also used when serde_json's own
+/// recursion limit stops the parse).
+pub fn too_deep() -> FieldError {
+    FieldError::new(
+        "body",
+        format!("Must not nest objects and arrays more than {MAX_DEPTH} levels deep"),
+    )
+}
+
+/// Checks nesting depth and NUL characters (PostgreSQL refuses them in text and jsonb) in one
+/// pass. The work is linear in the body's size: the path of the string being looked at is
+/// kept as a stack of borrowed segments, and only turned into text for a finding, at most
+/// [`MAX_NUL_FINDINGS`] times and with keys cut to [`MAX_KEY_SHOWN`] characters.
+pub fn check_shape(value: &Value) -> Result<(), Shape> {
+    enum Children<'a> {
+        Array(std::iter::Enumerate<std::slice::Iter<'a, Value>>),
+        Object(serde_json::map::Iter<'a>),
+    }
+    fn children(value: &Value) -> Option<Children<'_>> {
+        match value {
+            Value::Array(items) => Some(Children::Array(items.iter().enumerate())),
+            Value::Object(map) => Some(Children::Object(map.iter())),
+            _ => None,
+        }
+    }
+
     let mut found = Vec::new();
-    walk_nul(value, String::new(), &mut found);
-    found
+    if let Value::String(s) = value
+        && s.contains('\0')
+    {
+        found.push(render(&[]));
+    }
+    // One entry per open container; `path[i]` is the segment of the child being visited in
+    // `open[i]`. Iterative, so no nesting can exhaust the stack.
+    let mut open: Vec<Children<'_>> = children(value).into_iter().collect();
+    let mut path: Vec<Segment<'_>> = Vec::new();
+    while let Some(top) = open.last_mut() {
+        let (segment, child) = match top {
+            Children::Array(items) => match items.next() {
+                Some((i, child)) => (Segment::Index(i), child),
+                None => {
+                    open.pop();
+                    continue;
+                }
+            },
+            Children::Object(entries) => match entries.next() {
+                Some((key, child)) => (Segment::Key(key), child),
+                None => {
+                    open.pop();
+                    continue;
+                }
+            },
+        };
+        // Drops the previous sibling's segment and those of containers already left.
+        path.truncate(open.len() - 1);
+        path.push(segment);
+        let nul_key = matches!(segment, Segment::Key(k) if k.contains('\0'));
+        if nul_key || matches!(child, Value::String(s) if s.contains('\0')) {
+            found.push(render(&path));
+            if found.len() >= MAX_NUL_FINDINGS {
+                break;
+            }
+            // A key with NUL is reported itself; what it holds is not looked into.
+            continue;
+        }
+        if let Some(grandchildren) = children(child) {
+            // The body is level 1, so `open.len() + 1` is the child's level.
+            if open.len() + 1 > MAX_DEPTH {
+                return Err(Shape::TooDeep);
+            }
+            open.push(grandchildren);
+        }
+    }
+    if found.is_empty() {
+        Ok(())
+    } else {
+        Err(Shape::Nul(found))
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Segment<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// `a.b[2].c`, or `body` for the body itself; NUL in keys shown as `\u0000`.
+fn render(path: &[Segment<'_>]) -> String {
+    let mut out = String::new();
+    for segment in path {
+        match segment {
+            Segment::Key(key) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                for (i, c) in key.chars().enumerate() {
+                    if i == MAX_KEY_SHOWN {
+                        out.push('…');
+                        break;
+                    }
+                    match c {
+                        '\0' => out.push_str("\\u0000"),
+                        c => out.push(c),
+                    }
+                }
+            }
+            Segment::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    if out.is_empty() { "body".into() } else { out }
 }
 
 fn join(path: &str, key: &str) -> String {
@@ -20,29 +158,6 @@ fn join(path: &str, key: &str) -> String {
         key.to_string()
     } else {
         format!("{path}.{key}")
-    }
-}
-
-fn walk_nul(value: &Value, path: String, found: &mut Vec<String>) {
-    match value {
-        Value::String(s) if s.contains('\0') => {
-            found.push(if path.is_empty() { "body".into() } else { path })
-        }
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                walk_nul(item, format!("{path}[{i}]"), found);
-            }
-        }
-        Value::Object(map) => {
-            for (key, item) in map {
-                if key.contains('\0') {
-                    found.push(join(&path, &key.replace('\0', "\\u0000")));
-                } else {
-                    walk_nul(item, join(&path, key), found);
-                }
-            }
-        }
-        _ => {}
     }
 }
 
@@ -176,12 +291,55 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn nul_paths(v: &Value) -> Vec<String> {
+        match check_shape(v) {
+            Ok(()) => Vec::new(),
+            Err(Shape::Nul(mut found)) => {
+                found.sort();
+                found
+            }
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+
     #[test]
     fn finds_nul_characters_anywhere() {
-        let v = json!({"a": "ok", "b": {"c": ["x", "y\u{0}"]}, "d\u{0}": 1});
-        let mut found = fields_with_nul(&v);
-        found.sort();
-        assert_eq!(found, vec!["b.c[1]".to_string(), "d\\u0000".to_string()]);
+        let v = json!({"a": "ok", "b": {"c": ["x", "y\u{0}"]}, "d\u{0}": 1, "e": [[], {"f": ["\u{0}"]}]});
+        assert_eq!(nul_paths(&v), ["b.c[1]", "d\\u0000", "e[1].f[0]"]);
+        assert_eq!(
+            nul_paths(&json!({"a": [1, {"b": "ok"}], "c": {}})),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn nul_findings_are_capped_and_long_keys_cut() {
+        let key = "k".repeat(10_000);
+        let v = json!({ key.clone(): vec!["\u{0}"; 1000] });
+        let found = nul_paths(&v);
+        assert_eq!(found.len(), MAX_NUL_FINDINGS);
+        let shown = format!("{}…", "k".repeat(MAX_KEY_SHOWN));
+        assert!(
+            found.iter().all(|p| p.starts_with(&shown) && p.len() < 100),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let nest = |levels: usize| {
+            let mut v = json!("leaf");
+            for i in 0..levels {
+                v = if i % 2 == 0 {
+                    json!([v])
+                } else {
+                    json!({ "k": v })
+                };
+            }
+            v
+        };
+        assert_eq!(check_shape(&nest(MAX_DEPTH)), Ok(()));
+        assert_eq!(check_shape(&nest(MAX_DEPTH + 1)), Err(Shape::TooDeep));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod support;
 
 mod auth;
+mod body_cost;
 mod booking_item;
 mod bookings;
 mod concurrency;

@@ -1,6 +1,7 @@
 //! `POST /api/auth/login`: check the password and open a session. Unknown email and wrong
-//! password take the same path (a bcrypt check, a failure counted) and get the same answer.
+//! password take the same path (a failure counted, a bcrypt check) and get the same answer.
 
+use chrono::{DateTime, Utc};
 use common::error::ApiError;
 use common::{AppState, HandlerResult, body, request};
 use http::{Method, StatusCode};
@@ -10,7 +11,8 @@ use serde::Deserialize;
 use validator::Validate;
 
 use super::rate_limit::{
-    self, email_key, login_failures_bucket, retry_after, sweep_old_windows, window_start,
+    self, email_key, login_failures_bucket, login_failures_from_bucket, retry_after,
+    sweep_old_windows, window_start,
 };
 use super::sign_in;
 use crate::routes::{Function, method_not_allowed};
@@ -32,28 +34,43 @@ impl common::body::JsonBody for LoginBody {
     const REQUIRED: &'static [&'static str] = &["email", "password"];
 }
 
-/// Counts the attempt against the address, reads the account's failures, and finds the user.
-/// $3 is the email: the account's bucket and the lookup normalise it the same way.
+/// Counts the attempt against the address and, while the address is within its limit, takes
+/// a slot for this guess in the account+address counter and then in the account's counter,
+/// each only while that counter is below its limit; then finds the user. Each upsert holds the
+/// counter's row lock until the statement ends, so simultaneous guesses get distinct slots and
+/// no more than the limit get past this statement to bcrypt. A failed guess keeps its slots;
+/// a correct one gives them back ([`OPEN_SESSION`]).
 const ATTEMPT: &str = concat!(
     "WITH ",
     sweep_old_windows!(),
     ", address AS (INSERT INTO rate_limits AS r (bucket, window_start, hits) VALUES ($1, ",
-    window_start!("$2"),
-    ", 1) ON CONFLICT (bucket, window_start) DO UPDATE SET hits = r.hits + 1 RETURNING hits, window_start) ",
-    "SELECT a.hits AS address_hits, ",
-    "COALESCE((SELECT f.hits FROM rate_limits f WHERE f.bucket = ",
-    login_failures_bucket!("$3"),
-    " AND f.window_start = a.window_start), 0) AS account_failures, ",
-    retry_after!("$2"),
+    window_start!("$3"),
+    ", 1) ON CONFLICT (bucket, window_start) DO UPDATE SET hits = r.hits + 1 RETURNING hits, window_start), ",
+    "pair AS (INSERT INTO rate_limits AS r (bucket, window_start, hits) SELECT ",
+    login_failures_from_bucket!("$2::text", "$4::text"),
+    ", window_start, 1 FROM address WHERE hits <= $5 ",
+    "ON CONFLICT (bucket, window_start) DO UPDATE SET hits = r.hits + 1 WHERE r.hits < $6 RETURNING bucket), ",
+    "account AS (INSERT INTO rate_limits AS r (bucket, window_start, hits) SELECT ",
+    login_failures_bucket!("$4::text"),
+    ", a.window_start, 1 FROM address a, pair ",
+    "ON CONFLICT (bucket, window_start) DO UPDATE SET hits = r.hits + 1 WHERE r.hits < $7 RETURNING bucket) ",
+    "SELECT a.hits AS address_hits, a.window_start, ",
+    "ARRAY(SELECT bucket FROM pair UNION ALL SELECT bucket FROM account) AS slots, ",
+    "EXISTS (SELECT 1 FROM pair) AS pair_slot, EXISTS (SELECT 1 FROM account) AS account_slot, ",
+    retry_after!("$3"),
     ", u.id, u.email, u.password_hash, u.name, u.phone, u.role, u.created_at ",
     "FROM address a LEFT JOIN users u ON ",
     email_key!("u.email"),
     " = ",
-    email_key!("$3")
+    email_key!("$4::text")
 );
 
+/// Gives the slots of a correct login back (so the counters hold failures only, and an owner
+/// who logs in often is never locked out by it) and opens the session.
 const OPEN_SESSION: &str = "\
-WITH expired AS (DELETE FROM sessions WHERE user_id = $1 AND expires_at < now())
+WITH refund AS (UPDATE rate_limits SET hits = hits - 1
+    WHERE bucket = ANY($3::text[]) AND window_start = $4 AND hits > 0),
+expired AS (DELETE FROM sessions WHERE user_id = $1 AND expires_at < now())
 INSERT INTO sessions (user_id, expires_at) VALUES ($1, now() + make_interval(secs => $2))
 RETURNING id";
 
@@ -68,15 +85,19 @@ pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
     let input: LoginBody = body::json(&req, state.config.http.max_body_bytes)?;
     let limits = &state.config.auth.rate_limits;
     let window = rate_limit::window_secs(limits);
-    let email = input.email.trim();
+    let address = request::source_ip(&req);
     let db = state.db().await?;
     let row = db
         .query_opt(
             ATTEMPT,
             &[
-                &rate_limit::address_bucket(&request::source_ip(&req)),
+                &rate_limit::address_bucket(&address),
+                &address,
                 &window,
-                &email,
+                &input.email.trim(),
+                &limits.attempts_per_address,
+                &limits.login_failures_per_account_address,
+                &limits.login_failures_per_account,
             ],
             "record login attempt",
         )
@@ -84,9 +105,15 @@ pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
         .ok_or_else(|| ApiError::internal("login attempt returned no row"))?;
     let retry: i64 = row.get("retry_after");
     rate_limit::check(row.get("address_hits"), limits.attempts_per_address, retry)?;
-    // The account is locked once it has as many failures as allowed, until the window ends.
-    let failures: i32 = row.get("account_failures");
-    rate_limit::check(failures + 1, limits.login_failures_per_account, retry)?;
+    // No slot: this account has had its failures from this address, or from all addresses,
+    // for this window. Even the right password waits, or the lock would tell it apart. (A
+    // pair slot taken while the account is at its ceiling stays taken: that address is locked
+    // out anyway until the window ends.)
+    if !row.get::<_, bool>("pair_slot") || !row.get::<_, bool>("account_slot") {
+        return Err(rate_limit::limited(retry));
+    }
+    let window_start: DateTime<Utc> = row.get("window_start");
+    let slots: Vec<String> = row.get("slots");
 
     let stored_hash: Option<String> = row.get("password_hash");
     // Back to the pool while bcrypt runs (a quarter of a second): other requests need it more.
@@ -95,21 +122,21 @@ pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
         .passwords
         .verify(SecretString::from(input.password), stored_hash)
         .await;
-    let db = state.db().await?;
     if !matched {
-        db.execute(
-            rate_limit::COUNT_FAILURE,
-            &[&email, &window],
-            "count failed login",
-        )
-        .await?;
+        // The failure was counted before the hash.
         return Err(invalid_credentials());
     }
+    let db = state.db().await?;
     let user = AccountUser::from_row(&row)?;
     let session = db
         .query_opt(
             OPEN_SESSION,
-            &[&user.id, &state.keys.ttl().as_secs_f64()],
+            &[
+                &user.id,
+                &state.keys.ttl().as_secs_f64(),
+                &slots,
+                &window_start,
+            ],
             "open session",
         )
         .await?

@@ -2,13 +2,17 @@
 //! throttling is per route, not per client, so the limits have to live here).
 //!
 //! - every login or register attempt counts against its source address;
-//! - every failed login counts against its account (the email, case-insensitively);
+//! - every failed login counts against its account (the email, case-insensitively) and source
+//!   address together, and, while that pair is within its limit, against the account from all
+//!   addresses (a larger ceiling); the slot is taken before the password is checked and given
+//!   back when it was right, so parallel guesses cannot pass the limit;
 //! - every registration attempt counts against its email.
 //!
 //! An email names its bucket through PostgreSQL's `lower()`, see [`email_key`].
 //!
 //! Over a limit the answer is 429 with `Retry-After` until the window ends; nothing is locked
-//! for longer than one window, so an attacker cannot keep a real user out beyond it.
+//! for longer than one window. An attacker's failures lock only their own address out of the
+//! account, unless they spread guesses over enough addresses to reach the account's ceiling.
 
 use common::ApiError;
 use common::config::RateLimits;
@@ -72,6 +76,21 @@ macro_rules! login_failures_bucket {
 }
 pub(crate) use login_failures_bucket;
 
+/// The bucket of an account's failed logins from one source address, as SQL over the address
+/// expression `$a` and the email expression `$e` (an address never contains `|`).
+macro_rules! login_failures_from_bucket {
+    ($a:literal, $e:literal) => {
+        concat!(
+            "('login-failures-from:' || ",
+            $a,
+            " || '|' || ",
+            $crate::auth::rate_limit::email_key!($e),
+            ")"
+        )
+    };
+}
+pub(crate) use login_failures_from_bucket;
+
 /// Counts one hit for the address bucket $1 and one for the registrations of the email $3,
 /// and returns each bucket's total.
 const COUNT_REGISTRATION: &str = concat!(
@@ -107,11 +126,16 @@ pub fn window_secs(limits: &RateLimits) -> f64 {
 /// The 429 when `hits` is over `limit`.
 pub fn check(hits: i32, limit: i32, retry_after: i64) -> Result<(), ApiError> {
     if hits > limit {
-        return Err(ApiError::RateLimited {
-            retry_after_secs: u64::try_from(retry_after).unwrap_or(1),
-        });
+        return Err(limited(retry_after));
     }
     Ok(())
+}
+
+/// The 429 until the window ends in `retry_after` seconds.
+pub fn limited(retry_after: i64) -> ApiError {
+    ApiError::RateLimited {
+        retry_after_secs: u64::try_from(retry_after).unwrap_or(1),
+    }
 }
 
 /// Counts a registration attempt for `email` from `address`; 429 if either is over its limit.
