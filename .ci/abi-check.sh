@@ -43,7 +43,7 @@ for bootstrap in "${bootstraps[@]}"; do
   newest=$(tail -n1 <<< "$versions")
   needed=$(readelf -d "$bootstrap" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
   description=$(file -b "$bootstrap")
-  got_arch=$(grep -o 'x86-64\|ARM aarch64' <<< "$description" || echo '?')
+  got_arch=$(grep -o 'x86-64\|ARM aarch64' <<< "$description" | head -n1)
   printf '%-24s %-8s %-8s %s\n' "$id" "${newest:-none}" "$arch" "$needed"
   if [[ -n $newest ]] && newer "$newest" "$max_glibc"; then
     echo "  FAIL: needs GLIBC_$newest (> $max_glibc) for:" \

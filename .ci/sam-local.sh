@@ -24,8 +24,9 @@ containers_before=""
 cleanup() {
   local status=$?
   if [[ -n $sam_pid ]]; then
-    # SAM stops and removes its warm containers on SIGINT.
-    kill -INT "$sam_pid" 2>/dev/null || true
+    # SIGTERM: a background job of a script ignores SIGINT, and Python then never sees it. The
+    # containers SAM leaves are removed below.
+    kill -TERM "$sam_pid" 2>/dev/null || true
     for _ in $(seq 1 40); do
       kill -0 "$sam_pid" 2>/dev/null || break
       sleep 0.5
@@ -109,8 +110,11 @@ postmaster_pid=$(sed -n 's/^POSTMASTER_PID=//p' "$work/devdb.out")
   fail "devdb printed an unexpected DATABASE_URL: $database_url"
 db_user=${BASH_REMATCH[1]} db_port=${BASH_REMATCH[2]} db_name=${BASH_REMATCH[3]}
 
-gateway=$(docker network inspect bridge -f '{{(index .IPAM.Config 0).Gateway}}')
+# The default bridge's gateway is the host's address on its interface (the IPAM config of the
+# default bridge often names no Gateway); host-gateway resolves to the same address.
 subnet=$(docker network inspect bridge -f '{{(index .IPAM.Config 0).Subnet}}')
+bridge_if=$(docker network inspect bridge -f '{{index .Options "com.docker.network.bridge.name"}}')
+gateway=$(ip -4 -o addr show "${bridge_if:-docker0}" 2>/dev/null | awk '{ split($4, a, "/"); print a[1]; exit }')
 [[ -n $gateway && -n $subnet ]] || fail "no gateway on Docker's bridge network"
 socat "TCP-LISTEN:$db_port,bind=$gateway,reuseaddr,fork,range=$subnet" "TCP:127.0.0.1:$db_port" \
   2> "$work/socat.err" &
@@ -242,7 +246,7 @@ request "CORS preflight from the allowed origin" '200|204' OPTIONS /api/bookings
 expect "headers.get('access-control-allow-origin') == '$origin' and headers.get('access-control-allow-credentials') == 'true'"
 request "logout" 200 POST /api/auth/logout -b "$jar" -c "$jar" "${from_front_end[@]}"
 request "the old token after logout: 401" 401 GET /api/auth/me -H "authorization: Bearer $token"
-expect 'body == {"success": False, "error": "Authentication required"}'
+expect 'body == {"success": False, "error": "Invalid or expired token"}'
 
 # ---- browser test hook --------------------------------------------------------------------
 # .ci/browser.sh drives a real browser against an API base URL given in API_URL. Here the API
