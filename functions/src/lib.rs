@@ -67,6 +67,15 @@ pub async fn run_authorizer() -> Result<(), lambda_runtime::Error> {
     .await
 }
 
+/// The whole `main` of the `$default` route's function: no database, no settings.
+pub async fn run_not_found() -> Result<(), lambda_http::Error> {
+    common::telemetry::init_lambda();
+    lambda_http::run(lambda_http::service_fn(|req: Request| async move {
+        Ok::<_, std::convert::Infallible>(routes::unmatched(req.method(), req.uri().path()))
+    }))
+    .await
+}
+
 /// The whole `main` of the migration runner.
 pub async fn run_migrate() -> Result<(), lambda_runtime::Error> {
     common::telemetry::init_lambda();

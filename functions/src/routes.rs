@@ -168,6 +168,26 @@ pub fn method_not_allowed(function: Function) -> common::ApiError {
     common::ApiError::MethodNotAllowed(function.methods().iter().map(|(m, _)| m.clone()).collect())
 }
 
+/// The answer of the HTTP API's `$default` route, which API Gateway takes for every request no
+/// other route matches: an unknown path is the local server's 404, and a known path with a
+/// method its function does not serve (API Gateway matches method and path together) is the
+/// same 405 with `Allow` that the function itself would give. Without this route API Gateway
+/// would answer a bare `{"message":"Not Found"}`, outside the envelope.
+pub fn unmatched(method: &Method, path: &str) -> Response<Body> {
+    match Function::route(path) {
+        Some((function, _)) if !function.methods().iter().any(|(m, _)| m == method) => {
+            method_not_allowed(function).into_response()
+        }
+        Some((function, _)) => {
+            // API Gateway serves this route itself; reaching here means template.yaml and the
+            // route table disagree, which tests/api/template_routes.rs forbids.
+            tracing::error!(%method, path, function = function.binary(), "a served route reached $default");
+            common::response::route_not_found()
+        }
+        None => common::response::route_not_found(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

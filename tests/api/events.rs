@@ -139,6 +139,30 @@ replay_tests! {
     conversations_events_answer_their_status => Function::Conversations,
 }
 
+/// The `$default` route's events: what API Gateway sends when no other route matches.
+#[test]
+fn not_found_events_answer_their_status() {
+    for sample in samples("not-found") {
+        let expected: u16 = sample
+            .expectation
+            .parse()
+            .unwrap_or_else(|_| panic!("{}: the name must end in .<status>.json", sample.name));
+        assert_eq!(
+            sample.event["routeKey"], "$default",
+            "{}: only unmatched requests reach this function",
+            sample.name
+        );
+        let request: LambdaRequest = serde_json::from_value(sample.event)
+            .unwrap_or_else(|e| panic!("{}: not an HTTP API event: {e}", sample.name));
+        let request: lambda_http::Request = request.into();
+        let resp = TestResponse::from(functions::routes::unmatched(
+            request.method(),
+            request.uri().path(),
+        ));
+        assert_eq!(resp.status, expected, "{}: {}", sample.name, resp.body);
+    }
+}
+
 #[test]
 fn authorizer_events_get_the_verdict_in_their_name() {
     let keys = dev_keys();
@@ -233,6 +257,6 @@ fn every_event_folder_names_a_function_and_every_function_has_events() {
         .iter()
         .map(|f| f.binary().to_string())
         .collect();
-    binaries.extend(["authorizer".to_string(), "migrate".to_string()]);
+    binaries.extend(["authorizer", "migrate", "not-found"].map(String::from));
     assert_eq!(folders, binaries);
 }

@@ -41,6 +41,36 @@ async fn methods_a_route_does_not_serve_are_405_with_allow() {
     }
 }
 
+/// API Gateway sends every request no route matches (an unknown path, or a method the path's
+/// function does not serve) to the `$default` route's function. Its answers must be the local
+/// server's, status, `Allow` and body alike.
+#[tokio::test]
+async fn the_default_route_answers_as_the_local_server_does() {
+    let app = TestApp::spawn().await;
+    for (method, path) in [
+        (http::Method::GET, "/"),
+        (http::Method::GET, "/api"),
+        (http::Method::POST, "/api/nothing"),
+        (http::Method::GET, "/api/bookings/1/extra"),
+        (http::Method::GET, "/api/auth/login"),
+        (http::Method::DELETE, "/api/services"),
+        (http::Method::PATCH, "/api/bookings"),
+        (
+            http::Method::POST,
+            "/api/users/00000000-0000-4000-8000-000000000002",
+        ),
+    ] {
+        let local = app.request(method.clone(), path).send().await;
+        let default =
+            crate::support::TestResponse::from(functions::routes::unmatched(&method, path));
+        assert_eq!(
+            (default.status, default.header("allow"), &default.body),
+            (local.status, local.header("allow"), &local.body),
+            "{method} {path}: the $default function vs the local server"
+        );
+    }
+}
+
 #[tokio::test]
 async fn writes_from_a_foreign_origin_are_refused() {
     let app = TestApp::spawn().await;

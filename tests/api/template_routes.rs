@@ -77,6 +77,7 @@ fn access_name(access: Access) -> &'static str {
 fn template_routes_match_the_route_table() {
     let template = template();
     let mut declared: BTreeSet<Route> = BTreeSet::new();
+    let mut default_routes = 0;
     for (id, function) in functions(&template) {
         let binary = binary_of(function);
         let Some(events) = function["Properties"]["Events"].as_mapping() else {
@@ -104,6 +105,15 @@ fn template_routes_match_the_route_table() {
                 .expect("Method")
                 .to_ascii_uppercase();
             let path = props["Path"].as_str().expect("Path").to_string();
+            if path == "$default" {
+                assert_eq!(
+                    (binary, method.as_str(), access),
+                    ("not-found", "ANY", Access::Public),
+                    "{id}.{name}: the $default route is the public not-found function, for any method"
+                );
+                default_routes += 1;
+                continue;
+            }
             let route = (binary.to_string(), method, path, access_name(access));
             assert!(declared.insert(route.clone()), "{route:?} declared twice");
         }
@@ -121,6 +131,10 @@ fn template_routes_match_the_route_table() {
             })
         })
         .collect();
+    assert_eq!(
+        default_routes, 1,
+        "one $default route, so that unmatched requests get the envelope rather than API Gateway's bare 404"
+    );
     let missing: Vec<_> = expected.difference(&declared).collect();
     let extra: Vec<_> = declared.difference(&expected).collect();
     assert!(
