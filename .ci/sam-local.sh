@@ -74,7 +74,7 @@ command -v socat >/dev/null || {
 # The functions the smoke below runs; a function added to the template must be added here (and
 # to the smoke) or this fails.
 covered="AuthorizerFunction AuthRegisterFunction AuthLoginFunction AuthLogoutFunction AuthMeFunction
-BookingsFunction BookingFunction ServicesFunction UserFunction ConversationsFunction
+AuthPasswordFunction BookingsFunction BookingFunction ServicesFunction UserFunction ConversationsFunction
 NotFoundFunction MigrateFunction"
 python3 - "$covered" <<'EOF' || fail "functions in template.yaml that the smoke does not run (add them)"
 import re, sys
@@ -91,8 +91,9 @@ EOF
 docker ps -aq --no-trunc > "$work/containers.before"
 containers_before=$work/containers.before
 
-# The one front-end origin allowed in this run (CORS and the functions' Origin check).
-origin=http://localhost:5173
+# The one front-end origin allowed in this run (CORS and the functions' Origin check): the
+# browser test's front end (.ci/browser.sh serves its page there).
+origin=http://app.example.com:8080
 
 step "a throwaway PostgreSQL, reachable from the containers"
 timeout 900 cargo build --quiet -p devdb
@@ -123,23 +124,25 @@ sleep 0.5
 kill -0 "$socat_pid" 2>/dev/null || { cat "$work/socat.err" >&2; fail "socat exited"; }
 echo "PostgreSQL on 127.0.0.1:$db_port (postmaster $postmaster_pid), forwarded from $gateway:$db_port for $subnet"
 
-# Only variables the template declares can be set; JWT_SECRET is a deploy-time secret reference
-# that sam local does not resolve, so it comes from here (the development secret of events/).
+# Only variables the template declares can be set. With SecretsExtensionLayerArn=none (sam local
+# can fetch no layer) the template declares JWT_SECRET as a deploy-time secret reference that
+# sam local does not resolve, so it comes from here (the development secret of events/). The API
+# connects as booking_app, the role the migrations create; only migrate signs in as the owner.
 jwt_secret=$(sed -n 's/^JWT_SECRET=//p' events/dev.env)
 python3 - "$work/env.json" <<EOF
 import json, sys
 json.dump({"Parameters": {
     "JWT_SECRET": "$jwt_secret",
     "DB_HOST": "host.docker.internal", "DB_PORT": "$db_port", "DB_NAME": "$db_name",
-    "DB_USER": "$db_user", "DB_AUTH": "password", "DB_SSLMODE": "disable",
+    "DB_USER": "booking_app", "DB_AUTH": "password", "DB_SSLMODE": "disable",
     "COOKIE_SECURE": "false", "ALLOWED_ORIGINS": "$origin",
-}}, open(sys.argv[1], "w"), indent=2)
+}, "MigrateFunction": {"DB_USER": "$db_user"}}, open(sys.argv[1], "w"), indent=2)
 EOF
 sam_args=(
   --env-vars "$work/env.json"
   --add-host host.docker.internal:host-gateway
   --skip-pull-image
-  --parameter-overrides "AllowedOrigins=$origin JwtSecretId=unused DbHost=unused"
+  --parameter-overrides "AllowedOrigins=$origin JwtSecretId=unused DbHost=unused DbEndpointType=proxy SecretsExtensionLayerArn=none"
 )
 
 step "sam local invoke MigrateFunction"
@@ -217,6 +220,10 @@ expect 'body["success"] and len(body["data"]) >= 1'
 request "register a new account" 201 POST /api/auth/register "${ct[@]}" "${from_front_end[@]}" \
   -d "{\"email\":\"$email\",\"password\":\"password123\",\"name\":\"Sam Local\"}"
 expect 'body["data"]["user"]["email"] if "user" in body["data"] else body["data"]["email"]'
+new_token=$(json_field 'd["data"]["token"]')
+request "password change (authorizer + auth-password)" 200 PUT /api/auth/password "${ct[@]}" \
+  "${from_front_end[@]}" -H "authorization: Bearer $new_token" \
+  -d '{"currentPassword":"password123","newPassword":"password456"}'
 request "login (seed user): cookie set" 200 POST /api/auth/login "${ct[@]}" "${from_front_end[@]}" -c "$jar" \
   -d '{"email":"user@example.com","password":"password123"}'
 expect '"HttpOnly" in headers.get("set-cookie", "") and headers["set-cookie"].startswith("token=")'
@@ -253,7 +260,7 @@ expect 'body == {"success": False, "error": "Invalid or expired token"}'
 # is sam local's, with $origin as the one allowed front-end origin.
 if [[ -x .ci/browser.sh ]]; then
   step "browser test through sam local"
-  API_URL=$api ALLOWED_ORIGIN=$origin .ci/browser.sh || failed=1
+  API_URL=$api APP_PORT=8080 .ci/browser.sh || failed=1
 fi
 # -------------------------------------------------------------------------------------------
 
