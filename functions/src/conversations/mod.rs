@@ -239,13 +239,27 @@ pub fn address_bucket(address: &str) -> String {
     format!("conversations-address:{address}")
 }
 
+/// Bodies larger than this are parsed on a blocking thread: up to 1 MiB of JSON is tens of
+/// milliseconds of CPU, and the local server's one runtime thread must keep serving other
+/// requests meanwhile. Smaller bodies are not worth the hand-over.
+const PARSE_ASIDE_BYTES: usize = 64 * 1024;
+
+async fn parse(req: Request, limit: usize) -> Result<SaveConversationBody, ApiError> {
+    if body::bytes(&req).len() <= PARSE_ASIDE_BYTES {
+        return body::json(&req, limit);
+    }
+    tokio::task::spawn_blocking(move || body::json(&req, limit))
+        .await
+        .map_err(ApiError::internal)?
+}
+
 async fn save(state: &AppState, req: Request) -> HandlerResult {
     let caller = identify(&req, &state.keys).optional();
-    let input: SaveConversationBody = body::json(&req, state.config.http.max_transcript_bytes)?;
+    let bucket = address_bucket(&request::source_ip(&req));
+    let input = parse(req, state.config.http.max_transcript_bytes).await?;
     let transcript = Value::Object(input.transcript);
     let metadata = input.metadata.map(Value::Object);
     let limits = &state.config.auth.rate_limits;
-    let bucket = address_bucket(&request::source_ip(&req));
     let window = limits.window.as_secs_f64();
     let limit = limits.conversations_per_address;
     let db = state.db().await?;
