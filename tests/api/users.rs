@@ -205,6 +205,32 @@ async fn an_admin_edits_any_profile_but_not_its_role() {
 }
 
 #[tokio::test]
+async fn a_malformed_current_password_is_refused_even_without_an_email_change() {
+    let app = TestApp::spawn().await;
+    let user = app.user().await;
+    let path = format!("/api/users/{}", user.user_id);
+    for password in [String::new(), "x".repeat(1025)] {
+        let resp = app
+            .put(&path)
+            .as_(&user)
+            .json(json!({"name": "Renamed", "currentPassword": password}))
+            .send()
+            .await;
+        resp.expect(400);
+        assert_eq!(
+            resp.invalid_fields(),
+            ["currentPassword"],
+            "{} chars",
+            password.len()
+        );
+    }
+    let name = app
+        .count("SELECT count(*) FROM users WHERE name = 'Renamed'", &[])
+        .await;
+    assert_eq!(name, 0, "a refused body changed the profile");
+}
+
+#[tokio::test]
 async fn changing_ones_own_email_needs_the_current_password() {
     let app = TestApp::spawn().await;
     let user = app.user().await;

@@ -110,8 +110,7 @@ pub struct UpdateUserBody {
     #[serde(default)]
     #[validate(custom(function = "email_patch"))]
     pub email: Patch<String>,
-    /// Read only for a change of one's own email. Not bounded here: a wrong length is just a
-    /// wrong password (and the body is bounded).
+    /// Read only for a change of one's own email (see [`bounded_current_password`]).
     #[serde(default, rename = "currentPassword")]
     pub current_password: Option<String>,
 }
@@ -186,13 +185,25 @@ fn patch_param(patch: &Patch<String>) -> (bool, Option<String>) {
     }
 }
 
+/// `currentPassword` is read only for a change of one's own email, but bounded whenever it is
+/// sent, as the documented schema says: an empty or oversized one is a malformed body.
+fn bounded_current_password(input: UpdateUserBody) -> Result<UpdateUserBody, ApiError> {
+    match &input.current_password {
+        Some(p) if !(1..=1024).contains(&p.chars().count()) => Err(ApiError::validation(
+            "currentPassword",
+            "Must be 1 to 1024 characters",
+        )),
+        _ => Ok(input),
+    }
+}
+
 async fn update(state: &AppState, req: Request) -> HandlerResult {
     let caller = identify(&req, &state.keys).required()?;
     let id = unless_session_gone(state, &caller, request::path_id(&req)).await?;
     let input: UpdateUserBody = unless_session_gone(
         state,
         &caller,
-        body::json(&req, state.config.http.max_body_bytes),
+        body::json(&req, state.config.http.max_body_bytes).and_then(bounded_current_password),
     )
     .await?;
     let window = rate_limit::window_secs(&state.config.auth.rate_limits);
