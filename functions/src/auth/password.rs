@@ -33,7 +33,7 @@ impl Validate for ChangePasswordBody {
         let invalid =
             |message: &'static str| ValidationError::new("length").with_message(message.into());
         let mut errors = ValidationErrors::new();
-        if !(1..=1024).contains(&self.current_password.chars().count()) {
+        if !reauth::presentable(&self.current_password) {
             errors.add("currentPassword", invalid("Current password is required"));
         }
         if self.new_password.chars().count() < 8 {

@@ -8,6 +8,12 @@ use tokio_postgres::Row;
 
 use super::rate_limit;
 
+/// Whether a presented current password has a length worth checking (1 to 1024 characters, as
+/// at login): anything else is a malformed body, not a wrong password.
+pub fn presentable(password: &str) -> bool {
+    (1..=1024).contains(&password.chars().count())
+}
+
 /// Columns over the user `u` for [`check`]: the email and hash, the failed logins counted
 /// against the account in the current window, and the seconds until that window ends. `$w` is
 /// the window length parameter, as for [`rate_limit::window_secs`].

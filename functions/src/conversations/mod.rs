@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 use validator::Validate;
 
@@ -262,39 +263,29 @@ async fn save(state: &AppState, req: Request) -> HandlerResult {
     let limits = &state.config.auth.rate_limits;
     let window = limits.window.as_secs_f64();
     let limit = limits.conversations_per_address;
+    // SAVE_FOR_CALLER takes the caller's session and user first, then what both statements take.
+    let shared: [&(dyn ToSql + Sync); 6] = [
+        &transcript,
+        &input.summary,
+        &metadata,
+        &bucket,
+        &window,
+        &limit,
+    ];
     let db = state.db().await?;
     let row = match caller {
         Some(caller) => {
-            db.query_opt(
-                SAVE_FOR_CALLER,
-                &[
-                    &caller.session_id,
-                    &caller.user_id,
-                    &transcript,
-                    &input.summary,
-                    &metadata,
-                    &bucket,
-                    &window,
-                    &limit,
-                ],
-                "save conversation",
-            )
-            .await?
+            let params: Vec<&(dyn ToSql + Sync)> =
+                [&caller.session_id as &(dyn ToSql + Sync), &caller.user_id]
+                    .into_iter()
+                    .chain(shared)
+                    .collect();
+            db.query_opt(SAVE_FOR_CALLER, &params, "save conversation")
+                .await?
         }
         None => {
-            db.query_opt(
-                SAVE_ANONYMOUS,
-                &[
-                    &transcript,
-                    &input.summary,
-                    &metadata,
-                    &bucket,
-                    &window,
-                    &limit,
-                ],
-                "save conversation",
-            )
-            .await?
+            db.query_opt(SAVE_ANONYMOUS, &shared, "save conversation")
+                .await?
         }
     }
     .ok_or_else(|| ApiError::internal("conversation insert returned no row"))?;

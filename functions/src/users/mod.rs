@@ -189,7 +189,7 @@ fn patch_param(patch: &Patch<String>) -> (bool, Option<String>) {
 /// sent, as the documented schema says: an empty or oversized one is a malformed body.
 fn bounded_current_password(input: UpdateUserBody) -> Result<UpdateUserBody, ApiError> {
     match &input.current_password {
-        Some(p) if !(1..=1024).contains(&p.chars().count()) => Err(ApiError::validation(
+        Some(p) if !reauth::presentable(p) => Err(ApiError::validation(
             "currentPassword",
             "Must be 1 to 1024 characters",
         )),
@@ -225,8 +225,8 @@ async fn update(state: &AppState, req: Request) -> HandlerResult {
     if let (Some(own), Some(new)) = (own, &email)
         && own != *new
     {
-        let password = input.current_password.filter(|p| !p.is_empty());
-        let password = password.ok_or_else(|| {
+        // An empty one was refused with the body (`bounded_current_password`).
+        let password = input.current_password.ok_or_else(|| {
             ApiError::validation("currentPassword", "Required to change your email")
         })?;
         reauth::check(state, &row, password).await?;
