@@ -13,6 +13,7 @@ fn now() -> i64 {
 }
 
 fn sign(alg: Algorithm, secret: &str, claims: &Value) -> String {
+    common::auth::hmac_provider::install();
     jsonwebtoken::encode(
         &Header::new(alg),
         claims,
@@ -139,6 +140,7 @@ fn hostile_tokens(session: &Session) -> Vec<(&'static str, String)> {
         ("kid injection", {
             let mut header = Header::new(Algorithm::HS256);
             header.kid = Some("../../dev/null".into());
+            common::auth::hmac_provider::install();
             jsonwebtoken::encode(&header, &good, &EncodingKey::from_secret(b"")).unwrap()
         }),
     ]

@@ -59,6 +59,7 @@ fn now_secs() -> u64 {
 
 impl JwtKeys {
     pub fn new(config: &AuthConfig) -> Self {
+        super::hmac_provider::install();
         let secret = config.jwt_secret_bytes();
         // Pinned to HS256: a token whose header names any other algorithm (none, HS512,
         // RS256...) fails before its signature is even looked at.
@@ -131,6 +132,7 @@ mod tests {
     /// Builds a token by hand: HS256/HS512 are really signed with `secret`, any other
     /// algorithm gets a junk signature.
     fn forge(header: serde_json::Value, claims: serde_json::Value, secret: &[u8]) -> String {
+        super::super::hmac_provider::install();
         let alg = match header["alg"].as_str() {
             Some("HS256") => Some(Algorithm::HS256),
             Some("HS512") => Some(Algorithm::HS512),

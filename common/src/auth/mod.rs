@@ -2,6 +2,7 @@
 
 pub mod caller;
 pub mod cookie;
+pub mod hmac_provider;
 pub mod jwt;
 pub mod password;
 pub mod role;

@@ -4,10 +4,15 @@
 
 use std::time::{Duration, Instant};
 
-use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
 use aws_sdk_rds::auth_token::{AuthTokenGenerator, Config as TokenConfig};
+use aws_smithy_async::time::SystemTimeSource;
+use aws_types::SdkConfig;
+use aws_types::region::Region;
 use secrecy::SecretString;
-use tokio::sync::{Mutex, OnceCell};
+use tokio::sync::Mutex;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -16,9 +21,8 @@ const REUSE_FOR: Duration = Duration::from_secs(10 * 60);
 pub struct IamTokens {
     generator: AuthTokenGenerator,
     region: String,
-    credentials: SharedCredentialsProvider,
-    // Built on first use, not at start-up: keeps the SDK out of the cold-start path.
-    sdk: OnceCell<aws_config::SdkConfig>,
+    // The signer reads only the clock from here; credentials and region are its own settings.
+    clock: SdkConfig,
     current: Mutex<Option<(SecretString, Instant)>>,
 }
 
@@ -30,6 +34,39 @@ impl std::fmt::Debug for IamTokens {
     }
 }
 
+/// The function's own credentials, which Lambda passes as environment variables. Read at each
+/// signing, as aws-config's provider of the same name does; aws-config itself is not linked,
+/// because its default chain brings an STS client into every function for nothing.
+#[derive(Debug)]
+struct EnvironmentCredentials;
+
+impl EnvironmentCredentials {
+    fn read() -> Result<Credentials, CredentialsError> {
+        let var = |key: &str| {
+            std::env::var(key)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| CredentialsError::not_loaded(format!("{key} is not set")))
+        };
+        Ok(Credentials::new(
+            var("AWS_ACCESS_KEY_ID")?,
+            var("AWS_SECRET_ACCESS_KEY")?,
+            var("AWS_SESSION_TOKEN").ok(),
+            None,
+            "environment",
+        ))
+    }
+}
+
+impl ProvideCredentials for EnvironmentCredentials {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::ready(Self::read())
+    }
+}
+
 impl IamTokens {
     /// Signs with the function's own credentials (Lambda passes them as environment variables).
     pub fn new(host: &str, port: u16, user: &str, region: &str) -> Result<Self, BoxError> {
@@ -38,9 +75,7 @@ impl IamTokens {
             port,
             user,
             region,
-            SharedCredentialsProvider::new(
-                aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
-            ),
+            SharedCredentialsProvider::new(EnvironmentCredentials),
         )
     }
 
@@ -55,27 +90,17 @@ impl IamTokens {
             .hostname(host)
             .port(u64::from(port))
             .username(user)
-            .region(aws_config::Region::new(region.to_string()))
+            .region(Region::new(region.to_string()))
+            .credentials(credentials)
             .build()?;
         Ok(Self {
             generator: AuthTokenGenerator::new(config),
             region: region.to_string(),
-            credentials,
-            sdk: OnceCell::new(),
+            clock: SdkConfig::builder()
+                .time_source(SystemTimeSource::new())
+                .build(),
             current: Mutex::new(None),
         })
-    }
-
-    async fn sdk(&self) -> &aws_config::SdkConfig {
-        self.sdk
-            .get_or_init(|| async {
-                aws_config::defaults(aws_config::BehaviorVersion::latest())
-                    .region(aws_config::Region::new(self.region.clone()))
-                    .credentials_provider(self.credentials.clone())
-                    .load()
-                    .await
-            })
-            .await
     }
 
     /// A token that stays valid for at least five more minutes.
@@ -86,12 +111,7 @@ impl IamTokens {
         {
             return Ok(token.clone());
         }
-        let token = SecretString::from(
-            self.generator
-                .auth_token(self.sdk().await)
-                .await?
-                .to_string(),
-        );
+        let token = SecretString::from(self.generator.auth_token(&self.clock).await?.to_string());
         *current = Some((token.clone(), Instant::now()));
         Ok(token)
     }
