@@ -14,10 +14,9 @@ pub mod users;
 
 pub use routes::{Access, Function};
 
-use std::future::Future;
-
 use common::AppState;
 use common::config::{AuthConfig, Config, DbConfig, Environment};
+use futures_util::future::{BoxFuture, LocalBoxFuture};
 use lambda_http::Request;
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
@@ -29,15 +28,31 @@ fn fail_init(err: impl std::fmt::Display) -> ! {
     std::process::exit(1)
 }
 
+/// An API function's handler, boxed so that [`main_function`] is compiled once, here, and not
+/// again in each binary: a generic `main` made every binary re-instantiate the runtime, hyper
+/// and tokio, 30-47 s of release compilation per function in `sam build`.
+pub type Handler = for<'a> fn(&'a AppState, Request) -> BoxFuture<'a, common::HandlerResult>;
+
+/// A current-thread runtime running `run`: Lambda hands an instance one event at a time, so
+/// worker threads would only cost memory (bcrypt has tokio's blocking threads). The `main_*`
+/// functions box their future and call this here, so the binaries compile none of it.
+fn block_on(
+    run: LocalBoxFuture<'static, Result<(), lambda_runtime::Error>>,
+) -> Result<(), lambda_runtime::Error> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| fail_init(e))
+        .block_on(run)
+}
+
 /// The whole `main` of an API function: logs, configuration, state, runtime. `handler` is the
-/// function's own handler (e.g. [`services::handle`]), so its binary carries no other route.
-/// The binaries run it on a current-thread runtime: Lambda hands an instance one event at a
-/// time, so worker threads would only cost memory (bcrypt has tokio's blocking threads).
-pub async fn run_function<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
-where
-    F: Fn(&'static AppState, Request) -> Fut + Copy + Send + Sync + 'static,
-    Fut: Future<Output = common::HandlerResult> + Send + 'static,
-{
+/// function's own (e.g. [`services::handler`]), so its binary carries no other route.
+pub fn main_function(handler: Handler) -> Result<(), lambda_http::Error> {
+    block_on(Box::pin(run_function(handler)))
+}
+
+async fn run_function(handler: Handler) -> Result<(), lambda_http::Error> {
     common::telemetry::init_lambda();
     // Secrets named by *_SECRET_ID come from Secrets Manager, through the extension.
     let env = common::secrets::resolve(&Environment)
@@ -53,7 +68,11 @@ where
 }
 
 /// The whole `main` of the authorizer: it needs only the JWT settings, no database.
-pub async fn run_authorizer() -> Result<(), lambda_runtime::Error> {
+pub fn main_authorizer() -> Result<(), lambda_runtime::Error> {
+    block_on(Box::pin(run_authorizer()))
+}
+
+async fn run_authorizer() -> Result<(), lambda_runtime::Error> {
     common::telemetry::init_lambda();
     let env = common::secrets::resolve(&Environment)
         .await
@@ -68,7 +87,11 @@ pub async fn run_authorizer() -> Result<(), lambda_runtime::Error> {
 }
 
 /// The whole `main` of the `$default` route's function: no database, no settings.
-pub async fn run_not_found() -> Result<(), lambda_http::Error> {
+pub fn main_not_found() -> Result<(), lambda_http::Error> {
+    block_on(Box::pin(run_not_found()))
+}
+
+async fn run_not_found() -> Result<(), lambda_http::Error> {
     common::telemetry::init_lambda();
     lambda_http::run(lambda_http::service_fn(|req: Request| async move {
         Ok::<_, std::convert::Infallible>(routes::unmatched(req.method(), req.uri().path()))
@@ -77,7 +100,11 @@ pub async fn run_not_found() -> Result<(), lambda_http::Error> {
 }
 
 /// The whole `main` of the migration runner.
-pub async fn run_migrate() -> Result<(), lambda_runtime::Error> {
+pub fn main_migrate() -> Result<(), lambda_runtime::Error> {
+    block_on(Box::pin(run_migrate()))
+}
+
+async fn run_migrate() -> Result<(), lambda_runtime::Error> {
     common::telemetry::init_lambda();
     let env = common::secrets::resolve(&Environment)
         .await

@@ -1,6 +1,5 @@
 //! Lambda function for `/api/auth/logout`.
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    functions::run_function(functions::auth::logout::handle).await
+fn main() -> Result<(), lambda_http::Error> {
+    functions::main_function(functions::auth::logout::handler())
 }

@@ -1,6 +1,5 @@
 //! Applies pending schema migrations when invoked (once after each deploy).
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    functions::run_migrate().await
+fn main() -> Result<(), lambda_runtime::Error> {
+    functions::main_migrate()
 }

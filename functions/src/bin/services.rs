@@ -1,6 +1,5 @@
 //! Lambda function for `/api/services`.
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    functions::run_function(functions::services::handle).await
+fn main() -> Result<(), lambda_http::Error> {
+    functions::main_function(functions::services::handler())
 }
