@@ -80,13 +80,39 @@ timeout 3600 sam build
 build_seconds=$((SECONDS - build_start))
 echo "sam build took ${build_seconds} s"
 
-step "bootstraps"
-printf '%-24s %-14s %10s\n' FUNCTION BINARY BYTES
+step "bootstraps: sizes against their ceilings"
+# Ceilings: the authorizer stays under 3 MB; every other function at most 10% over its size
+# under whole-program LTO (bytes measured by this script on 2026-12-02, before the release
+# profile dropped LTO for build time). A function missing here has no ceiling yet: add it.
+declare -A lto_bytes=(
+  [authorizer]=2363352 [auth-register]=9347312 [auth-login]=9346864 [auth-logout]=7832856
+  [auth-me]=7817512 [auth-password]=7917944 [bookings]=7969736 [booking]=7962152
+  [services]=7975792 [user]=9552040 [conversations]=7961616 [not-found]=2130536
+  [migrate]=8184008
+)
+printf '%-24s %-14s %10s %10s %8s\n' FUNCTION BINARY BYTES CEILING "VS LTO"
+over=0
 while read -r id binary; do
   bootstrap=".aws-sam/build/$id/bootstrap"
   [[ -x $bootstrap ]] || fail "$id: no executable $bootstrap"
-  printf '%-24s %-14s %10s\n' "$id" "$binary" "$(stat -c %s "$bootstrap")"
+  bytes=$(stat -c %s "$bootstrap")
+  base=${lto_bytes[$binary]:-}
+  [[ -n $base ]] || fail "$binary: no size ceiling in .ci/aws.sh"
+  case $binary in
+    authorizer) ceiling=2999999 ;;
+    # The $default route's function has only the runtime in it; it was added after the
+    # 10% rule was set, and is held to the authorizer's ceiling instead.
+    not-found) ceiling=2999999 ;;
+    *) ceiling=$((base * 110 / 100)) ;;
+  esac
+  printf '%-24s %-14s %10s %10s %7s%%\n' "$id" "$binary" "$bytes" "$ceiling" \
+    "$(( (bytes - base) * 100 / base ))"
+  if ((bytes > ceiling)); then
+    echo "  $binary is over its ceiling" >&2
+    over=1
+  fi
 done < "$work/functions.txt"
+((over == 0)) || fail "a bootstrap is over its size ceiling"
 
 step "bootstraps: glibc, libraries, architecture"
 .ci/abi-check.sh
