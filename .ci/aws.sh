@@ -46,11 +46,15 @@ export SAM_CLI_TELEMETRY=0
 export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
 
 step "tools: cargo-lambda, aws-sam-cli and cfn-lint in a throwaway venv"
-python3 -m venv "$work/venv"
-timeout 900 "$work/venv/bin/pip" install --quiet --disable-pip-version-check \
-  cargo-lambda==1.9.2 aws-sam-cli==1.170.0 cfn-lint==1.58.0
-export PATH="$work/venv/bin:$PATH"
-python="$work/venv/bin/python"
+venv=${CI_TOOLS:+$CI_TOOLS/aws}
+if [[ ! -x ${venv:-}/bin/sam ]]; then
+  venv=$work/venv
+  python3 -m venv "$venv"
+  timeout 900 "$venv/bin/pip" install --quiet --disable-pip-version-check \
+    cargo-lambda==1.9.2 aws-sam-cli==1.170.0 cfn-lint==1.58.0
+fi
+export PATH="$venv/bin:$PATH"
+python="$venv/bin/python"
 sam --version
 cargo lambda --version
 cfn-lint --version
