@@ -32,11 +32,9 @@ fn local_default(key: &str) -> Option<String> {
 
 /// One process serves every route, so its requests take turns on shared connections
 /// (`common::db::shared`), up to 8 on each. One connection per two cores: PostgreSQL, the server
-/// and the clients share this machine, and one busy backend answering a pipeline beats several
-/// waking for one statement each. On 2 cores under wrk at 16 connections, one shared connection
-/// served GET /api/services at 1.4-1.7x and GET /api/auth/me at 1.6-1.9x the requests/s of
-/// four unshared ones, GET /api/bookings at about the same rate; two shared connections fell in
-/// between, with a p99 of 5-11 ms against 1-4 ms.
+/// and the clients share this machine, and one busy backend answering a pipeline served the
+/// read routes faster than several backends woken for one statement each (bench/run measures
+/// it; figures in the README, not here, where they would go stale).
 fn local_pool_size() -> usize {
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
     (cores / 2).max(1)

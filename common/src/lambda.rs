@@ -19,7 +19,8 @@ pub async fn contain_panics(fut: impl Future<Output = Response<Body>>) -> Respon
     }
 }
 
-/// Serves `handler` until the runtime stops. `state` lives as long as the process.
+/// Serves `handler` until the runtime stops. `state` lives as long as the process. `handler`
+/// answers every outcome itself, panics included (`functions::routes::respond`).
 pub async fn serve<S, F, Fut>(state: S, handler: F) -> Result<(), lambda_http::Error>
 where
     S: Send + Sync + 'static,
@@ -29,7 +30,7 @@ where
     let state: &'static S = Box::leak(Box::new(state));
     let handler = &*Box::leak(Box::new(handler));
     lambda_http::run(service_fn(move |req: Request| async move {
-        Ok::<_, Infallible>(contain_panics(handler(state, req)).await)
+        Ok::<_, Infallible>(handler(state, req).await)
     }))
     .await
 }

@@ -85,7 +85,8 @@ async fn read(state: &AppState, req: Request) -> HandlerResult {
     ))
 }
 
-/// `scheduledAt`, `status` and `notes` (null clears), at least one of them.
+/// `scheduledAt`, `status` and `notes` (null clears), at least one of them. DELETE is the
+/// change "status = CANCELLED".
 #[derive(Debug, Deserialize, Validate)]
 #[serde(rename_all = "camelCase")]
 #[validate(schema(function = "validate_update"))]
@@ -114,13 +115,6 @@ fn validate_update(body: &UpdateBookingBody) -> Result<(), ValidationError> {
             .with_message("Notes must be at most 2000 characters".into()));
     }
     Ok(())
-}
-
-/// A change to apply: DELETE is the change "status = CANCELLED".
-struct Change {
-    scheduled_at: Option<DateTime<Utc>>,
-    status: Option<BookingStatus>,
-    notes: Patch<String>,
 }
 
 /// `moves`: a new time that differs from the booking's (in the database's precision, the one
@@ -168,7 +162,7 @@ async fn apply(
     state: &AppState,
     caller: &Caller,
     id: Uuid,
-    change: Change,
+    change: UpdateBookingBody,
 ) -> Result<Booking, ApiError> {
     let db = state.db().await?;
     let (set_notes, notes) = match &change.notes {
@@ -232,17 +226,12 @@ async fn apply(
 async fn update(state: &AppState, req: Request) -> HandlerResult {
     let caller = identify(&req, &state.keys).required()?;
     let id = unless_session_gone(state, &caller, request::path_id(&req)).await?;
-    let input: UpdateBookingBody = unless_session_gone(
+    let change: UpdateBookingBody = unless_session_gone(
         state,
         &caller,
         body::json(&req, state.config.http.max_body_bytes),
     )
     .await?;
-    let change = Change {
-        scheduled_at: input.scheduled_at,
-        status: input.status,
-        notes: input.notes,
-    };
     let booking = apply(state, &caller, id, change).await?;
     Ok(response::success_with_message(
         StatusCode::OK,
@@ -254,7 +243,7 @@ async fn update(state: &AppState, req: Request) -> HandlerResult {
 async fn cancel(state: &AppState, req: Request) -> HandlerResult {
     let caller = identify(&req, &state.keys).required()?;
     let id = unless_session_gone(state, &caller, request::path_id(&req)).await?;
-    let change = Change {
+    let change = UpdateBookingBody {
         scheduled_at: None,
         status: Some(BookingStatus::Cancelled),
         notes: Patch::Absent,
