@@ -25,7 +25,8 @@ echo "== schemathesis in a throwaway venv"
 st=${CI_TOOLS:+$CI_TOOLS/schemathesis/bin/st}
 if [[ ! -x ${st:-} ]]; then
   python3 -m venv "$work/venv"
-  timeout 600 "$work/venv/bin/pip" install --quiet --disable-pip-version-check schemathesis==4.32.5
+  timeout 600 "$work/venv/bin/pip" install --quiet --disable-pip-version-check \
+    -r .ci/requirements-fuzz.txt
   st="$work/venv/bin/st"
 fi
 "$st" --version

@@ -11,10 +11,10 @@ tools=$1
 
 python3 -m venv "$tools/aws"
 timeout 900 "$tools/aws/bin/pip" install --quiet --disable-pip-version-check \
-  cargo-lambda==1.9.2 aws-sam-cli==1.170.0 cfn-lint==1.58.0
+  -r .ci/requirements-aws.txt
 python3 -m venv "$tools/schemathesis"
 timeout 600 "$tools/schemathesis/bin/pip" install --quiet --disable-pip-version-check \
-  schemathesis==4.32.5
+  -r .ci/requirements-fuzz.txt
 
 packages=()
 [[ -x /usr/bin/chromium ]] || packages+=(chromium)
