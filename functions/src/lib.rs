@@ -2,6 +2,19 @@
 //! authorizer, and the migration runner. Handlers are plain async functions of a request and
 //! the shared state, so tests and the local server call them in-process.
 
+/// Gives a handler module its `handler()`: the module's `handle` as its Lambda binary runs it
+/// ([`main_function`]), boxed here in the library and never inlined, so the binary compiles
+/// none of it.
+macro_rules! lambda_handler {
+    () => {
+        #[inline(never)]
+        pub fn handler() -> crate::Handler {
+            |state, req| Box::pin(handle(state, req))
+        }
+    };
+}
+pub(crate) use lambda_handler;
+
 pub mod auth;
 pub mod authorizer;
 pub mod bookings;

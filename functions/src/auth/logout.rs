@@ -67,9 +67,4 @@ pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
     Ok(resp)
 }
 
-/// The handler as its Lambda binary runs it ([`crate::main_function`]). Boxed here, in the
-/// library, so the binary compiles none of it.
-#[inline(never)]
-pub fn handler() -> crate::Handler {
-    |state, req| Box::pin(handle(state, req))
-}
+crate::lambda_handler!();

@@ -27,9 +27,4 @@ pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
     Ok(response::success(StatusCode::OK, &Profile::from_row(&row)?))
 }
 
-/// The handler as its Lambda binary runs it ([`crate::main_function`]). Boxed here, in the
-/// library, so the binary compiles none of it.
-#[inline(never)]
-pub fn handler() -> crate::Handler {
-    |state, req| Box::pin(handle(state, req))
-}
+crate::lambda_handler!();

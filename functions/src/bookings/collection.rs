@@ -25,12 +25,7 @@ pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
     }
 }
 
-/// The handler as its Lambda binary runs it ([`crate::main_function`]). Boxed here, in the
-/// library, so the binary compiles none of it.
-#[inline(never)]
-pub fn handler() -> crate::Handler {
-    |state, req| Box::pin(handle(state, req))
-}
+crate::lambda_handler!();
 
 /// `status`, `startDate` and `endDate` (inclusive), each optional.
 #[derive(Debug, Default, PartialEq)]

@@ -27,12 +27,7 @@ pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
     }
 }
 
-/// The handler as its Lambda binary runs it ([`crate::main_function`]). Boxed here, in the
-/// library, so the binary compiles none of it.
-#[inline(never)]
-pub fn handler() -> crate::Handler {
-    |state, req| Box::pin(handle(state, req))
-}
+crate::lambda_handler!();
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 100;
