@@ -247,6 +247,8 @@ request "conversation, anonymous" 201 POST /api/conversations "${ct[@]}" \
 request "conversations, Bearer" 200 GET /api/conversations -H "authorization: Bearer $token"
 request "unknown path: the \$default route's 404" 404 GET /api/nothing
 expect 'body == {"success": False, "error": "Route not found"}'
+request "unserved method: the function's own 405 (ANY route)" 405 DELETE /api/services -b "$jar"
+expect 'headers.get("allow") == "GET, POST" and body["error"] == "Method not allowed"'
 # API Gateway answers a preflight 204, sam local 200.
 request "CORS preflight from the allowed origin" '200|204' OPTIONS /api/bookings "${from_front_end[@]}" \
   -H 'access-control-request-method: POST' -H 'access-control-request-headers: content-type'

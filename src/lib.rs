@@ -1,8 +1,6 @@
-//! The local server: every route of the booking API on one port, routed exactly as API
-//! Gateway routes them to the Lambda functions, authorizer included.
+//! The local server: every function's routes on one port, behind what API Gateway does in
+//! front of them.
 
-pub mod cors;
-pub mod gateway;
 pub mod host;
 pub mod local;
 pub mod server;

@@ -1,136 +1,137 @@
-//! The HTTP server of `cargo run`: plain HTTP/1.1 on a local port, in front of the gateway.
+//! The HTTP server of `cargo run`: every function's routes on one local port, with what API
+//! Gateway does in front of them (CORS as the template configures it, a 10 MB body limit) and
+//! the local server's own guard against DNS rebinding ([`host`]).
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
 use common::AppState;
-use http::StatusCode;
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Incoming as HyperBody;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use hyper_util::server::graceful::GracefulShutdown;
-use lambda_http::Body;
+use common::request::SourceIp;
+use http::{HeaderValue, Method, StatusCode, header};
+use http_body_util::{BodyExt, Limited};
 use tokio::net::TcpListener;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use crate::gateway::{self, Incoming};
-use crate::{cors, host};
+use crate::host;
 
 /// API Gateway refuses payloads over 10 MB before any function runs; so do we.
 pub const GATEWAY_MAX_BODY: usize = 10 * 1024 * 1024;
 
-fn to_hyper(resp: lambda_http::Response<Body>) -> hyper::Response<Full<Bytes>> {
-    let (parts, body) = resp.into_parts();
-    let bytes = match body {
-        Body::Text(t) => Bytes::from(t),
-        Body::Binary(b) => Bytes::from(b),
-        _ => Bytes::new(),
-    };
-    hyper::Response::from_parts(parts, Full::new(bytes))
+/// The whole API as the local server serves it.
+pub fn app(state: AppState) -> Router {
+    let http = state.config.http.clone();
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::predicate(move |origin: &HeaderValue, _| {
+            origin.to_str().is_ok_and(|o| http.allows_origin(o))
+        }))
+        .allow_credentials(true)
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
+        // Without this a front end cannot tell its user when a 429 or 503 may be retried.
+        .expose_headers([header::RETRY_AFTER])
+        .max_age(Duration::from_secs(600));
+    common::lambda::app(functions::routes(), state.clone())
+        .layer(middleware::from_fn(bounded_body))
+        .layer(cors)
+        .layer(middleware::from_fn(preflight_no_content))
+        .layer(middleware::from_fn_with_state(state, gateway))
 }
 
 /// The answer to a `Host` this server does not serve (see [`host`]): 421 Misdirected Request,
 /// "not an authoritative server for this host", in the contract's envelope.
-fn misdirected() -> lambda_http::Response<Body> {
+fn misdirected() -> Response {
     common::response::failure(StatusCode::MISDIRECTED_REQUEST, "Unknown host", None)
 }
 
-/// Serves one request end to end.
-pub async fn handle(
-    state: &AppState,
-    peer: SocketAddr,
-    req: hyper::Request<HyperBody>,
-) -> lambda_http::Response<Body> {
-    let (parts, body) = req.into_parts();
+/// Refuses hosts this server does not serve, notes the peer's address for the functions (API
+/// Gateway's `sourceIp`), and logs each request.
+async fn gateway(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     // An absolute-form request target names the host itself, and then `Host` is ignored
     // (RFC 9112, 3.2.2); a request naming neither is refused too.
-    let authority = match parts.uri.authority() {
+    let authority = match req.uri().authority() {
         Some(authority) => Some(authority.as_str()),
-        None => parts
-            .headers
-            .get(http::header::HOST)
+        None => req
+            .headers()
+            .get(header::HOST)
             .and_then(|h| h.to_str().ok()),
     };
     if !authority.is_some_and(|a| host::allowed(a, &state.config.http.allowed_hosts)) {
         return misdirected();
     }
-    if cors::is_preflight(&parts.method, &parts.headers) {
-        return cors::preflight(&parts.headers, &state.config.http);
+    if let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied() {
+        req.extensions_mut().insert(SourceIp(peer.ip()));
     }
-    let body = match Limited::new(body, GATEWAY_MAX_BODY).collect().await {
-        Ok(collected) => collected.to_bytes().to_vec(),
-        Err(_) => {
-            return common::ApiError::PayloadTooLarge {
-                limit: GATEWAY_MAX_BODY,
-            }
-            .into_response();
-        }
-    };
-    let incoming = Incoming {
-        method: parts.method,
-        uri: parts.uri,
-        headers: parts.headers,
-        body,
-        source_ip: peer.ip(),
-    };
-    let origin = cors::allowed_origin(&incoming.headers, &state.config.http).cloned();
-    let mut resp = gateway::dispatch(state, incoming).await;
-    cors::decorate(origin, &mut resp);
+    let started = Instant::now();
+    let (method, path) = (req.method().clone(), req.uri().path().to_string());
+    let resp = next.run(req).await;
+    tracing::info!(%method, %path, status = resp.status().as_u16(),
+        ms = started.elapsed().as_secs_f64() * 1000.0, "request");
     resp
+}
+
+/// API Gateway answers a CORS preflight 204 (tower-http's answer is a 200).
+async fn preflight_no_content(req: Request, next: Next) -> Response {
+    let preflight = req.method() == Method::OPTIONS
+        && req.headers().contains_key(header::ORIGIN)
+        && req
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    let mut resp = next.run(req).await;
+    if preflight && resp.status() == StatusCode::OK {
+        *resp.status_mut() = StatusCode::NO_CONTENT;
+    }
+    resp
+}
+
+/// Reads the body whole, as API Gateway does before invoking a function: 413 over its limit.
+async fn bounded_body(req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    match Limited::new(body, GATEWAY_MAX_BODY).collect().await {
+        Ok(collected) => {
+            next.run(Request::from_parts(parts, Body::from(collected.to_bytes())))
+                .await
+        }
+        Err(_) => common::ApiError::PayloadTooLarge {
+            limit: GATEWAY_MAX_BODY,
+        }
+        .into_response(),
+    }
 }
 
 /// Accepts connections until `shutdown` resolves, then lets open requests finish (bounded).
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
-    shutdown: impl Future<Output = ()>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let state = Arc::new(state);
-    let graceful = GracefulShutdown::new();
-    tokio::pin!(shutdown);
-    loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(pair) => pair,
-                Err(err) => {
-                    tracing::warn!(error = %err, "accept failed");
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
-        let state = Arc::clone(&state);
-        let service = service_fn(move |req: hyper::Request<HyperBody>| {
-            let state = Arc::clone(&state);
-            async move {
-                let started = Instant::now();
-                let method = req.method().clone();
-                let path = req.uri().path().to_string();
-                let resp = handle(&state, peer, req).await;
-                let status: StatusCode = resp.status();
-                tracing::info!(%method, %path, status = status.as_u16(),
-                    ms = started.elapsed().as_secs_f64() * 1000.0, "request");
-                Ok::<_, Infallible>(to_hyper(resp))
-            }
-        });
-        let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
-        let conn = graceful.watch(conn);
-        tokio::spawn(async move {
-            if let Err(err) = conn.await {
-                tracing::debug!(error = %err, "connection closed with an error");
-            }
-        });
-    }
+    let stopping = std::sync::Arc::new(tokio::sync::Notify::new());
+    let stop = stopping.clone();
+    let server = axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        stop.notify_one();
+    });
     tokio::select! {
-        () = graceful.shutdown() => {}
-        () = tokio::time::sleep(Duration::from_secs(10)) => {
-            tracing::warn!("requests still running after 10 s; stopping anyway");
-        }
+        served = server => served?,
+        () = async {
+            stopping.notified().await;
+            tokio::time::sleep(Duration::from_secs(10)).await;
+        } => tracing::warn!("requests still running after 10 s; stopping anyway"),
     }
     Ok(())
 }

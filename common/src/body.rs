@@ -1,8 +1,7 @@
 //! Request bodies: size bound, content type, JSON shape, and field rules, in that order, each
 //! failing with its own 4xx before any handler logic runs.
 
-use http::header;
-use lambda_http::{Body, Request};
+use http::{HeaderMap, header};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
@@ -10,16 +9,6 @@ use validator::Validate;
 
 use crate::error::{ApiError, FieldError};
 use crate::validation;
-
-/// The raw bytes of a request body, however the event carried them.
-pub fn bytes(req: &Request) -> &[u8] {
-    match req.body() {
-        Body::Empty => &[],
-        Body::Text(text) => text.as_bytes(),
-        Body::Binary(bytes) => bytes,
-        _ => &[],
-    }
-}
 
 /// Whether a `Content-Type` value is JSON (`application/json`, `application/*+json`).
 pub fn is_json_media_type(raw: &str) -> bool {
@@ -39,13 +28,11 @@ pub fn is_json_media_type(raw: &str) -> bool {
 /// JSON, a non-object body, nesting deeper than [`validation::MAX_DEPTH`], NUL characters
 /// (PostgreSQL refuses them in text and jsonb), wrong field types, and rule violations, with
 /// one `details` entry per offending field. Every step is linear in the body's size.
-pub fn json<T: JsonBody>(req: &Request, limit: usize) -> Result<T, ApiError> {
-    let raw = bytes(req);
+pub fn json<T: JsonBody>(headers: &HeaderMap, raw: &[u8], limit: usize) -> Result<T, ApiError> {
     if raw.len() > limit {
         return Err(ApiError::PayloadTooLarge { limit });
     }
-    let content_type = req
-        .headers()
+    let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
     match content_type {
@@ -185,7 +172,6 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::Method;
 
     #[derive(Debug, Deserialize, Validate)]
     struct Sample {
@@ -201,16 +187,20 @@ mod tests {
         const REQUIRED: &'static [&'static str] = &["name"];
     }
 
-    fn request(content_type: Option<&str>, body: &str) -> Request {
-        let mut builder = http::Request::builder().method(Method::POST).uri("/x");
+    fn parse_within(
+        content_type: Option<&str>,
+        body: &str,
+        limit: usize,
+    ) -> Result<Sample, ApiError> {
+        let mut headers = HeaderMap::new();
         if let Some(ct) = content_type {
-            builder = builder.header(header::CONTENT_TYPE, ct);
+            headers.insert(header::CONTENT_TYPE, ct.parse().unwrap());
         }
-        builder.body(Body::Text(body.to_string())).unwrap()
+        json::<Sample>(&headers, body.as_bytes(), limit)
     }
 
     fn parse(content_type: Option<&str>, body: &str) -> Result<Sample, ApiError> {
-        json::<Sample>(&request(content_type, body), 1024)
+        parse_within(content_type, body, 1024)
     }
 
     const JSON: Option<&str> = Some("application/json; charset=utf-8");
@@ -265,7 +255,7 @@ mod tests {
                 "[".repeat(levels),
                 "]".repeat(levels)
             );
-            let big = json::<Sample>(&request(JSON, &body), 4096);
+            let big = parse_within(JSON, &body, 4096);
             match big.unwrap_err() {
                 ApiError::Validation(fields) => {
                     assert_eq!(fields, vec![validation::too_deep()], "{levels} levels")

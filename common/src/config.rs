@@ -324,11 +324,8 @@ pub struct DbConfig {
     /// Extra PEM roots (e.g. the RDS CA bundle) on top of the built-in web roots.
     pub ca_file: Option<String>,
     pub pool_size: usize,
-    /// Requests that may take turns on one connection (see `db::shared`); 1 gives each
-    /// request a connection of its own.
-    pub pipeline_depth: usize,
     pub connect_timeout: Duration,
-    /// How long a request waits for a turn on a pooled connection before answering 503.
+    /// How long a request waits for a pooled connection before answering 503.
     pub pool_wait_timeout: Duration,
     /// Set as `statement_timeout` on each new connection; 0 leaves the server's (or the role's)
     /// setting and saves that round trip.
@@ -411,10 +408,6 @@ impl DbConfig {
         if pool_size == 0 {
             return Err(ConfigError("DB_POOL_SIZE must be at least 1".into()));
         }
-        let pipeline_depth: usize = parse(src, "DB_PIPELINE_DEPTH", 1)?;
-        if pipeline_depth == 0 {
-            return Err(ConfigError("DB_PIPELINE_DEPTH must be at least 1".into()));
-        }
         pg.application_name("booking-api");
         Ok(Self {
             pg,
@@ -422,7 +415,6 @@ impl DbConfig {
             tls,
             ca_file: src.get("DB_SSL_ROOT_CERT"),
             pool_size,
-            pipeline_depth,
             connect_timeout: millis(src, "DB_CONNECT_TIMEOUT_MS", 3000)?,
             pool_wait_timeout: millis(src, "DB_POOL_WAIT_TIMEOUT_MS", 2000)?,
             statement_timeout: millis(src, "DB_STATEMENT_TIMEOUT_MS", 5000)?,
@@ -492,14 +484,12 @@ mod tests {
     }
 
     #[test]
-    fn connections_are_unshared_unless_asked_and_never_zero() {
+    fn pools_are_never_empty() {
         let url = ("DATABASE_URL", "postgres://app@db.example/booking");
         let db = DbConfig::from_source(&source(&[url])).unwrap();
-        assert_eq!((db.pool_size, db.pipeline_depth), (2, 1));
-        let db = DbConfig::from_source(&source(&[url, ("DB_PIPELINE_DEPTH", "8")])).unwrap();
-        assert_eq!(db.pipeline_depth, 8);
-        let err = DbConfig::from_source(&source(&[url, ("DB_PIPELINE_DEPTH", "0")])).unwrap_err();
-        assert!(err.to_string().contains("DB_PIPELINE_DEPTH"), "{err}");
+        assert_eq!(db.pool_size, 2);
+        let err = DbConfig::from_source(&source(&[url, ("DB_POOL_SIZE", "0")])).unwrap_err();
+        assert!(err.to_string().contains("DB_POOL_SIZE"), "{err}");
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! The one error type of the API: a variant per outcome a client can act on. Each maps to its
 //! status and envelope in [`ApiError::into_response`]; internal causes are logged, never sent.
 
-use http::{HeaderValue, Method, StatusCode, header};
-use lambda_http::{Body, Response};
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
 use serde_json::json;
 use tokio_postgres::error::SqlState;
@@ -39,8 +39,6 @@ pub enum ApiError {
     Forbidden(String),
     #[error("not found: {0}")]
     NotFound(&'static str),
-    #[error("method not allowed")]
-    MethodNotAllowed(Vec<Method>),
     #[error("conflict: {0}")]
     Conflict(String),
     #[error("payload too large")]
@@ -74,7 +72,6 @@ impl ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -85,7 +82,7 @@ impl ApiError {
     }
 
     /// The envelope a client sees. Causes of 500/503 are logged here, once, and never sent.
-    pub fn into_response(self) -> Response<Body> {
+    pub fn into_response(self) -> Response {
         let status = self.status();
         let (message, details) = match &self {
             ApiError::Validation(fields) => ("Validation failed".to_string(), Some(json!(fields))),
@@ -93,7 +90,6 @@ impl ApiError {
                 (m.clone(), None)
             }
             ApiError::Unauthorized(m) | ApiError::NotFound(m) => (m.to_string(), None),
-            ApiError::MethodNotAllowed(_) => ("Method not allowed".to_string(), None),
             ApiError::PayloadTooLarge { limit } => {
                 (format!("Request body is larger than {limit} bytes"), None)
             }
@@ -116,16 +112,6 @@ impl ApiError {
         let mut resp = response::failure(status, &message, details);
         let headers = resp.headers_mut();
         match self {
-            ApiError::MethodNotAllowed(allowed) => {
-                let list = allowed
-                    .iter()
-                    .map(Method::as_str)
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                if let Ok(v) = HeaderValue::from_str(&list) {
-                    headers.insert(header::ALLOW, v);
-                }
-            }
             ApiError::RateLimited { retry_after_secs } => {
                 headers.insert(
                     header::RETRY_AFTER,
@@ -138,6 +124,12 @@ impl ApiError {
             _ => {}
         }
         resp
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        ApiError::into_response(self)
     }
 }
 
@@ -279,15 +271,21 @@ impl From<PoolUnavailable> for ApiError {
 mod tests {
     use super::*;
 
-    fn body_json(resp: &Response<Body>) -> serde_json::Value {
-        serde_json::from_slice(resp.body().as_ref()).unwrap()
+    fn body_json(resp: Response) -> serde_json::Value {
+        let bytes = futures_util::FutureExt::now_or_never(axum::body::to_bytes(
+            resp.into_body(),
+            usize::MAX,
+        ))
+        .expect("a buffered body")
+        .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
     }
 
     #[test]
     fn internal_errors_never_leak_their_cause() {
         let resp = ApiError::internal("relation \"users\" does not exist").into_response();
         assert_eq!(resp.status(), 500);
-        let body = body_json(&resp);
+        let body = body_json(resp);
         assert_eq!(
             body,
             json!({"success": false, "error": "Internal server error"})
@@ -299,7 +297,7 @@ mod tests {
         let resp = ApiError::validation("email", "Invalid email address").into_response();
         assert_eq!(resp.status(), 400);
         assert_eq!(
-            body_json(&resp),
+            body_json(resp),
             json!({"success": false, "error": "Validation failed",
                    "details": [{"field": "email", "message": "Invalid email address"}]})
         );
@@ -313,12 +311,5 @@ mod tests {
         .into_response();
         assert_eq!(resp.status(), 429);
         assert_eq!(resp.headers()[header::RETRY_AFTER], "42");
-    }
-
-    #[test]
-    fn method_not_allowed_lists_allowed_methods() {
-        let resp = ApiError::MethodNotAllowed(vec![Method::GET, Method::POST]).into_response();
-        assert_eq!(resp.status(), 405);
-        assert_eq!(resp.headers()[header::ALLOW], "GET, POST");
     }
 }

@@ -1,36 +1,67 @@
-//! Hands a handler to the Lambda runtime. Whatever the handler does, the runtime gets a
-//! response in the contract's envelope: never an `Err` (API Gateway would turn it into a bare
-//! 500) and never an unwinding panic.
+//! The router every function serves, on Lambda and in the local server alike: the contract's
+//! envelope for unknown paths (404) and unserved methods (405 with `Allow`), the origin check
+//! on every served route, and a panic answered as a 500 in the envelope, never an unwinding
+//! task (API Gateway would turn a failed invocation into a bare 500).
 
-use std::convert::Infallible;
-use std::future::Future;
-use std::panic::AssertUnwindSafe;
-
-use futures_util::FutureExt;
-use lambda_http::{Body, Request, Response, service_fn};
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use http::{HeaderValue, StatusCode, header};
+use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::error::ApiError;
+use crate::response;
+use crate::state::AppState;
 
-/// Runs `fut`, turning a panic into a logged 500 envelope.
-pub async fn contain_panics(fut: impl Future<Output = Response<Body>>) -> Response<Body> {
-    match AssertUnwindSafe(fut).catch_unwind().await {
-        Ok(resp) => resp,
-        Err(_) => ApiError::internal("handler panicked").into_response(),
+/// `routes` (one resource's, or all of them merged) as a service.
+pub fn app(routes: Router<AppState>, state: AppState) -> Router {
+    let routes = routes
+        .route_layer(middleware::from_fn_with_state(state.clone(), origin_check))
+        .method_not_allowed_fallback(|| async { response::method_not_allowed() })
+        .fallback(|| async { response::route_not_found() })
+        .with_state(state);
+    // Around the whole router: the router sets `Allow` outside any layer of its own routes.
+    Router::new()
+        .fallback_service(routes)
+        .layer(middleware::map_response(allow_as_listed))
+        .layer(CatchPanicLayer::custom(|_| {
+            axum::response::IntoResponse::into_response(ApiError::internal("handler panicked"))
+        }))
+}
+
+async fn origin_check(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    match crate::request::check_origin(req.method(), req.headers(), &state.config.http) {
+        Ok(()) => next.run(req).await,
+        Err(refusal) => refusal.into_response(),
     }
 }
 
-/// Serves `handler` until the runtime stops. `state` lives as long as the process. `handler`
-/// answers every outcome itself, panics included (`functions::routes::respond`).
-pub async fn serve<S, F, Fut>(state: S, handler: F) -> Result<(), lambda_http::Error>
-where
-    S: Send + Sync + 'static,
-    F: Fn(&'static S, Request) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Response<Body>> + Send + 'static,
-{
-    let state: &'static S = Box::leak(Box::new(state));
-    let handler = &*Box::leak(Box::new(handler));
-    lambda_http::run(service_fn(move |req: Request| async move {
-        Ok::<_, Infallible>(handler(state, req).await)
-    }))
-    .await
+/// The router lists `GET,HEAD,POST`; the contract's `Allow` is the documented methods, as
+/// `GET, POST`. (HEAD is answered as GET without a body, as HTTP asks.)
+async fn allow_as_listed(mut resp: Response) -> Response {
+    if resp.status() != StatusCode::METHOD_NOT_ALLOWED {
+        return resp;
+    }
+    let listed = resp
+        .headers()
+        .get(header::ALLOW)
+        .and_then(|v| v.to_str().ok())
+        .map(|allow| {
+            allow
+                .split(',')
+                .map(str::trim)
+                .filter(|m| *m != "HEAD")
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+    if let Some(value) = listed.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        resp.headers_mut().insert(header::ALLOW, value);
+    }
+    resp
+}
+
+/// Serves `app` until the runtime stops.
+pub async fn run(app: Router) -> Result<(), lambda_http::Error> {
+    lambda_http::run(app).await
 }

@@ -6,10 +6,12 @@ pub mod body;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod extract;
 pub mod lambda;
 pub mod request;
 pub mod response;
 pub mod secrets;
+pub mod session;
 pub mod state;
 pub mod telemetry;
 pub mod time;
@@ -19,4 +21,4 @@ pub use error::ApiError;
 pub use state::AppState;
 
 /// What a handler returns: a response, or an error that becomes the contract's envelope.
-pub type HandlerResult = Result<lambda_http::Response<lambda_http::Body>, ApiError>;
+pub type HandlerResult = Result<axum::response::Response, ApiError>;

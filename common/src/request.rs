@@ -1,42 +1,32 @@
-//! Reading what a request carries besides its body: path ids, query parameters, the source
-//! address, and whether a write comes from an origin we trust.
+//! Reading what a request carries besides its body: query parameters, the source address, and
+//! whether a write comes from an origin we trust.
 
-use http::{Method, header};
+use std::net::IpAddr;
+
+use http::{Extensions, HeaderMap, Method, Uri, header};
 use lambda_http::request::RequestContext;
-use lambda_http::{Request, RequestExt};
-use uuid::Uuid;
 
 use crate::config::HttpConfig;
 use crate::error::ApiError;
 
-/// The `{id}` of a `/api/<resource>/{id}` route: API Gateway passes it as a path parameter;
-/// under `cargo lambda watch` and in raw events it is the last path segment.
-pub fn path_id(req: &Request) -> Result<Uuid, ApiError> {
-    let params = req.path_parameters();
-    let raw = match params.first("id") {
-        Some(id) => id.to_string(),
-        None => req
-            .uri()
-            .path()
-            .rsplit('/')
-            .next()
-            .unwrap_or_default()
-            .to_string(),
-    };
-    Uuid::parse_str(&raw).map_err(|_| ApiError::validation("id", "Invalid id: expected a UUID"))
-}
-
-/// A query parameter, or `None` when absent or empty.
-pub fn query(req: &Request, name: &str) -> Option<String> {
-    req.query_string_parameters()
-        .first(name)
-        .map(str::to_string)
+/// A query parameter (its first value), or `None` when absent or empty.
+pub fn query(uri: &Uri, name: &str) -> Option<String> {
+    form_urlencoded::parse(uri.query()?.as_bytes())
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
         .filter(|v| !v.is_empty())
 }
 
-/// The caller's address as API Gateway saw it (or the local server's peer address).
-pub fn source_ip(req: &Request) -> String {
-    match req.request_context_ref() {
+/// The peer address of a request the local server accepted (API Gateway's is in its context).
+#[derive(Debug, Clone, Copy)]
+pub struct SourceIp(pub IpAddr);
+
+/// The caller's address as API Gateway saw it, or the local server's peer address.
+pub fn source_ip(extensions: &Extensions) -> String {
+    if let Some(SourceIp(ip)) = extensions.get::<SourceIp>() {
+        return ip.to_string();
+    }
+    match extensions.get::<RequestContext>() {
         Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
         _ => None,
     }
@@ -50,19 +40,22 @@ fn is_write(method: &Method) -> bool {
 /// Refuses a write whose `Origin` is neither ours nor a configured front end: with cookies as
 /// credentials, this is the CSRF defence that does not depend on the browser's SameSite rules.
 /// Requests without `Origin` (servers, curl, the voice agent backend) are not browsers' and pass.
-pub fn check_origin(req: &Request, http: &HttpConfig) -> Result<(), ApiError> {
-    if !is_write(req.method()) {
+pub fn check_origin(
+    method: &Method,
+    headers: &HeaderMap,
+    http: &HttpConfig,
+) -> Result<(), ApiError> {
+    if !is_write(method) {
         return Ok(());
     }
-    let Some(origin) = req.headers().get(header::ORIGIN) else {
+    let Some(origin) = headers.get(header::ORIGIN) else {
         return Ok(());
     };
     let origin = origin.to_str().unwrap_or("").trim_end_matches('/');
     if http.allows_origin(origin) {
         return Ok(());
     }
-    let host = req
-        .headers()
+    let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("");
@@ -78,14 +71,16 @@ pub fn check_origin(req: &Request, http: &HttpConfig) -> Result<(), ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lambda_http::Body;
 
-    fn req(method: Method, uri: &str, headers: &[(&str, &str)]) -> Request {
-        let mut b = http::Request::builder().method(method).uri(uri);
+    fn req(method: Method, _uri: &str, headers: &[(&str, &str)]) -> (Method, HeaderMap) {
+        let mut map = HeaderMap::new();
         for (k, v) in headers {
-            b = b.header(*k, *v);
+            map.append(
+                header::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
         }
-        b.body(Body::Empty).unwrap()
+        (method, map)
     }
 
     fn http_cfg(origins: &[&str]) -> HttpConfig {
@@ -98,12 +93,14 @@ mod tests {
     }
 
     #[test]
-    fn path_id_comes_from_the_last_segment_without_path_parameters() {
-        let id = Uuid::new_v4();
-        let r = req(Method::GET, &format!("/api/bookings/{id}"), &[]);
-        assert_eq!(path_id(&r).unwrap(), id);
-        let r = req(Method::GET, "/api/bookings/not-a-uuid", &[]);
-        assert_eq!(path_id(&r).unwrap_err().status(), 400);
+    fn query_parameters_are_decoded_and_the_first_one_counts() {
+        let uri: Uri = "/x?status=PENDING&note=a%20b&status=DONE&empty="
+            .parse()
+            .unwrap();
+        assert_eq!(query(&uri, "status").as_deref(), Some("PENDING"));
+        assert_eq!(query(&uri, "note").as_deref(), Some("a b"));
+        assert_eq!(query(&uri, "empty"), None);
+        assert_eq!(query(&uri, "missing"), None);
     }
 
     #[test]
@@ -124,7 +121,7 @@ mod tests {
             req(Method::GET, "/x", &[("origin", "https://evil.example")]),
         ];
         for r in &ok {
-            assert!(check_origin(r, &cfg).is_ok(), "{:?}", r.headers());
+            assert!(check_origin(&r.0, &r.1, &cfg).is_ok(), "{:?}", r.1);
         }
         let bad = [
             req(Method::POST, "/x", &[("origin", "https://evil.example")]),
@@ -143,10 +140,10 @@ mod tests {
         ];
         for r in &bad {
             assert_eq!(
-                check_origin(r, &cfg).unwrap_err().status(),
+                check_origin(&r.0, &r.1, &cfg).unwrap_err().status(),
                 403,
                 "{:?}",
-                r.headers()
+                r.1
             );
         }
     }

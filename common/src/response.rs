@@ -1,14 +1,15 @@
 //! Response shaping: the contract's envelope, JSON content type, and no caching of API answers.
 
+use axum::body::Body;
+use axum::response::Response;
 use http::{HeaderValue, StatusCode, header};
-use lambda_http::{Body, Response};
 use serde::Serialize;
 use serde_json::{Value, json};
 
 const INTERNAL_ERROR_BODY: &str = r#"{"success":false,"error":"Internal server error"}"#;
 
-fn json_response(status: StatusCode, body: Vec<u8>) -> Response<Body> {
-    let mut resp = Response::new(Body::Binary(body));
+fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut resp = Response::new(Body::from(body));
     *resp.status_mut() = status;
     let headers = resp.headers_mut();
     headers.insert(
@@ -20,7 +21,7 @@ fn json_response(status: StatusCode, body: Vec<u8>) -> Response<Body> {
     resp
 }
 
-fn envelope(status: StatusCode, value: &impl Serialize) -> Response<Body> {
+fn envelope(status: StatusCode, value: &impl Serialize) -> Response {
     match serde_json::to_vec(value) {
         Ok(bytes) => json_response(status, bytes),
         Err(err) => {
@@ -42,7 +43,7 @@ struct Success<'a, T: Serialize> {
 }
 
 /// `{"success": true, "data": ...}` with the given status.
-pub fn success<T: Serialize>(status: StatusCode, data: &T) -> Response<Body> {
+pub fn success<T: Serialize>(status: StatusCode, data: &T) -> Response {
     envelope(
         status,
         &Success {
@@ -54,11 +55,7 @@ pub fn success<T: Serialize>(status: StatusCode, data: &T) -> Response<Body> {
 }
 
 /// `{"success": true, "data": ..., "message": "..."}`.
-pub fn success_with_message<T: Serialize>(
-    status: StatusCode,
-    data: &T,
-    message: &str,
-) -> Response<Body> {
+pub fn success_with_message<T: Serialize>(status: StatusCode, data: &T, message: &str) -> Response {
     envelope(
         status,
         &Success {
@@ -70,7 +67,7 @@ pub fn success_with_message<T: Serialize>(
 }
 
 /// `{"success": false, "error": "...", "details": ...}`.
-pub fn failure(status: StatusCode, message: &str, details: Option<Value>) -> Response<Body> {
+pub fn failure(status: StatusCode, message: &str, details: Option<Value>) -> Response {
     let mut body = json!({"success": false, "error": message});
     if let Some(details) = details {
         body["details"] = details;
@@ -78,7 +75,12 @@ pub fn failure(status: StatusCode, message: &str, details: Option<Value>) -> Res
     envelope(status, &body)
 }
 
-/// The 404 for a path no function serves (the local server's and the gateway layer's answer).
-pub fn route_not_found() -> Response<Body> {
+/// The 404 for a path no function serves.
+pub fn route_not_found() -> Response {
     failure(StatusCode::NOT_FOUND, "Route not found", None)
+}
+
+/// The 405 for a method a path does not serve; the router adds `Allow`.
+pub fn method_not_allowed() -> Response {
+    failure(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed", None)
 }

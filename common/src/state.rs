@@ -1,21 +1,34 @@
-//! What a function builds once at start-up and reuses for every invocation.
+//! What a function builds once at start-up and reuses for every invocation. Cloned into every
+//! request by the router, so it is one shared allocation.
 
+use std::ops::Deref;
 use std::sync::Arc;
 
 use crate::auth::JwtKeys;
 use crate::auth::password::Passwords;
 use crate::config::{Config, ConfigError};
 use crate::db::query::StatementCounter;
-use crate::db::{Connections, Db, build_pool};
+use crate::db::{Db, Pool, build_pool};
 use crate::error::ApiError;
 
 #[derive(Debug, Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Resources>);
+
+#[derive(Debug)]
+pub struct Resources {
     pub config: Config,
     pub keys: JwtKeys,
     pub passwords: Passwords,
-    pub connections: Arc<Connections>,
+    pub pool: Pool,
     pub statements: StatementCounter,
+}
+
+impl Deref for AppState {
+    type Target = Resources;
+
+    fn deref(&self) -> &Resources {
+        &self.0
+    }
 }
 
 impl AppState {
@@ -23,17 +36,13 @@ impl AppState {
     pub fn new(config: Config) -> Result<Self, ConfigError> {
         let passwords = Passwords::new(config.auth.bcrypt_cost)
             .map_err(|e| ConfigError(format!("BCRYPT_COST: {e}")))?;
-        Ok(Self {
+        Ok(Self(Arc::new(Resources {
             keys: JwtKeys::new(&config.auth),
-            connections: Arc::new(Connections::new(
-                build_pool(&config.db)?,
-                config.db.pipeline_depth,
-                config.db.pool_wait_timeout,
-            )),
+            pool: build_pool(&config.db)?,
             passwords,
             statements: StatementCounter::default(),
             config,
-        })
+        })))
     }
 
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -45,6 +54,6 @@ impl AppState {
         // PostgreSQL cancels a statement at statement_timeout; allow it a moment to say so.
         let timeout = &self.config.db.statement_timeout;
         let reply = (!timeout.is_zero()).then(|| *timeout + std::time::Duration::from_secs(1));
-        Db::acquire(&self.connections, &self.statements, reply).await
+        Db::acquire(&self.pool, &self.statements, reply).await
     }
 }

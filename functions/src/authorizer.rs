@@ -8,8 +8,8 @@
 //! envelope. The function answers that 401 from the context alone, before touching PostgreSQL.
 //! Only an event that is not an API Gateway request at all is denied outright.
 
+use common::auth::Identity;
 use common::auth::JwtKeys;
-use common::auth::caller::{Identity, anonymous_context, identify_token};
 use http::{HeaderMap, HeaderName, HeaderValue, header};
 use serde_json::{Map, Value, json};
 
@@ -67,11 +67,7 @@ fn credential_headers(event: &Value) -> Option<HeaderMap> {
 /// The context the authorizer hands on for a request with these credentials: who the caller
 /// is, or why nobody is.
 pub fn context_for(credentials: &HeaderMap, keys: &JwtKeys) -> Map<String, Value> {
-    match identify_token(credentials, keys) {
-        Identity::Caller(caller) => caller.to_context(),
-        Identity::Anonymous => anonymous_context("missing"),
-        Identity::Invalid => anonymous_context("invalid"),
-    }
+    Identity::of_token(credentials, keys).to_context()
 }
 
 /// The simple response for one authorizer event.

@@ -1,38 +1,45 @@
-//! The booking API as Lambda functions: one per API path (see [`routes::Function`]), the
-//! authorizer, and the migration runner. Handlers are plain async functions of a request and
-//! the shared state, so tests and the local server call them in-process.
-
-/// Gives a handler module its `handler()`: the module's `handle` as its Lambda binary runs it
-/// ([`main_function`]), boxed here in the library and never inlined, so the binary compiles
-/// none of it.
-macro_rules! lambda_handler {
-    () => {
-        #[inline(never)]
-        pub fn handler() -> crate::Handler {
-            |state, req| Box::pin(handle(state, req))
-        }
-    };
-}
-pub(crate) use lambda_handler;
+//! The booking API as Lambda functions: one per API path, each serving its resource's router
+//! (see [`FUNCTIONS`]), plus the authorizer and the migration runner. The local server merges
+//! the same routers ([`routes`]), and tests call them in-process.
 
 pub mod auth;
 pub mod authorizer;
 pub mod bookings;
 pub mod conversations;
 pub mod migrate;
-pub mod routes;
 pub mod services;
-mod session;
 pub mod users;
 
-pub use routes::{Access, Function};
-
+use axum::Router;
 use common::AppState;
 use common::config::{AuthConfig, Config, DbConfig, Environment};
-use futures_util::future::{BoxFuture, LocalBoxFuture};
-use lambda_http::Request;
+use futures_util::future::LocalBoxFuture;
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
+
+/// A resource's routes.
+pub type Routes = fn() -> Router<AppState>;
+
+/// Every API function: its binary (and SAM function), and the routes it serves.
+pub const FUNCTIONS: [(&str, Routes); 10] = [
+    ("auth-register", auth::register::router),
+    ("auth-login", auth::login::router),
+    ("auth-logout", auth::logout::router),
+    ("auth-me", auth::me::router),
+    ("auth-password", auth::password::router),
+    ("bookings", bookings::collection::router),
+    ("booking", bookings::item::router),
+    ("services", services::router),
+    ("user", users::router),
+    ("conversations", conversations::router),
+];
+
+/// Every route of the API, as the local server serves them.
+pub fn routes() -> Router<AppState> {
+    FUNCTIONS
+        .iter()
+        .fold(Router::new(), |all, (_, routes)| all.merge(routes()))
+}
 
 /// Prints a start-up failure the way an operator will read it in the logs, then exits.
 fn fail_init(err: impl std::fmt::Display) -> ! {
@@ -40,11 +47,6 @@ fn fail_init(err: impl std::fmt::Display) -> ! {
     eprintln!("{err}");
     std::process::exit(1)
 }
-
-/// An API function's handler, boxed so that [`main_function`] is compiled once, here, and not
-/// again in each binary: a generic `main` made every binary re-instantiate the runtime, hyper
-/// and tokio, 30-47 s of release compilation per function in `sam build`.
-pub type Handler = for<'a> fn(&'a AppState, Request) -> BoxFuture<'a, common::HandlerResult>;
 
 /// A current-thread runtime running `run`: Lambda hands an instance one event at a time, so
 /// worker threads would only cost memory (bcrypt has tokio's blocking threads). The `main_*`
@@ -59,13 +61,15 @@ fn block_on(
         .block_on(run)
 }
 
-/// The whole `main` of an API function: logs, configuration, state, runtime. `handler` is the
-/// function's own (e.g. [`services::handler`]), so its binary carries no other route.
-pub fn main_function(handler: Handler) -> Result<(), lambda_http::Error> {
-    block_on(Box::pin(run_function(handler)))
+/// The whole `main` of an API function: logs, configuration, state, runtime. `routes` are the
+/// function's own (e.g. [`services::router`]), so its binary carries no other route. Not
+/// generic, so the binaries compile none of this: a generic `main` made every binary
+/// re-instantiate the runtime, hyper and tokio, 30-47 s of release compilation per function.
+pub fn main_api(routes: Routes) -> Result<(), lambda_http::Error> {
+    block_on(Box::pin(run_api(routes)))
 }
 
-async fn run_function(handler: Handler) -> Result<(), lambda_http::Error> {
+async fn run_api(routes: Routes) -> Result<(), lambda_http::Error> {
     common::telemetry::init_lambda();
     // Secrets named by *_SECRET_ID come from Secrets Manager, through the extension.
     let env = common::secrets::resolve(&Environment)
@@ -74,10 +78,7 @@ async fn run_function(handler: Handler) -> Result<(), lambda_http::Error> {
     let state = Config::from_source(&env)
         .and_then(AppState::new)
         .unwrap_or_else(|e| fail_init(e));
-    common::lambda::serve(state, move |state: &'static AppState, req| {
-        routes::respond(state, req, handler)
-    })
-    .await
+    common::lambda::run(common::lambda::app(routes(), state)).await
 }
 
 /// The whole `main` of the authorizer: it needs only the JWT settings, no database.
@@ -106,10 +107,16 @@ pub fn main_not_found() -> Result<(), lambda_http::Error> {
 
 async fn run_not_found() -> Result<(), lambda_http::Error> {
     common::telemetry::init_lambda();
-    lambda_http::run(lambda_http::service_fn(|req: Request| async move {
-        Ok::<_, std::convert::Infallible>(routes::unmatched(req.method(), req.uri().path()))
+    lambda_http::run(lambda_http::service_fn(|_| async {
+        Ok::<_, std::convert::Infallible>(not_found())
     }))
     .await
+}
+
+/// The `$default` route's answer: API Gateway sends it every request whose path no function
+/// serves (each function's own router answers the methods its path does not serve).
+pub fn not_found() -> axum::response::Response {
+    common::response::route_not_found()
 }
 
 /// The whole `main` of the migration runner.

@@ -1,5 +1,6 @@
 //! The sample events in events/, replayed as the Lambda runtime would deliver them: read by
-//! lambda_http's own deserializer and handed to the function named by their folder, each on a
+//! lambda_http's own deserializer and handed to the router of the function named by their
+//! folder, as `lambda_http::run` hands it, each on a
 //! fresh copy of the seed database. The status must be the one in the file name
 //! (`<case>.<status>.json`) and the body the contract's envelope. Authorizer samples are named
 //! `<case>.<authenticated|anonymous>.json`.
@@ -9,11 +10,12 @@ use std::path::{Path, PathBuf};
 
 use common::auth::JwtKeys;
 use common::config::AuthConfig;
-use functions::Function;
+use functions::{FUNCTIONS, Routes};
 use lambda_http::request::LambdaRequest;
 use serde_json::Value;
+use tower::ServiceExt;
 
-use crate::support::{TestApp, TestResponse};
+use crate::support::{TestApp, TestResponse, http::read};
 
 fn events_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("events")
@@ -83,10 +85,18 @@ fn file_name(path: &Path) -> String {
 }
 
 /// Replays every event of `function` and reports each one whose status is not its name's.
-async fn replay(function: Function) {
+fn routes_of(binary: &str) -> Routes {
+    FUNCTIONS
+        .iter()
+        .find(|(name, _)| *name == binary)
+        .map(|(_, routes)| *routes)
+        .unwrap_or_else(|| panic!("no function {binary}"))
+}
+
+async fn replay(binary: &str) {
     let secret = dev_secret();
     let mut wrong = Vec::new();
-    for sample in samples(function.binary()) {
+    for sample in samples(binary) {
         let expected: u16 = sample
             .expectation
             .parse()
@@ -100,7 +110,10 @@ async fn replay(function: Function) {
             .unwrap_or_else(|e| panic!("{}: not an HTTP API event: {e}", sample.name));
         eprintln!("replaying {}", sample.name);
         // Checks the envelope and the content type on the way.
-        let resp = TestResponse::from(function.handle(&app.state, request.into()).await);
+        let request: lambda_http::Request = request.into();
+        let app = common::lambda::app(routes_of(binary)(), app.state.clone());
+        let resp = app.oneshot(request).await.unwrap_or_else(|e| match e {});
+        let resp = TestResponse::from(read(resp).await);
         if resp.status != expected {
             wrong.push(format!(
                 "{}: {} instead of {expected}: {}",
@@ -127,21 +140,21 @@ macro_rules! replay_tests {
 }
 
 replay_tests! {
-    auth_register_events_answer_their_status => Function::AuthRegister,
-    auth_login_events_answer_their_status => Function::AuthLogin,
-    auth_logout_events_answer_their_status => Function::AuthLogout,
-    auth_me_events_answer_their_status => Function::AuthMe,
-    auth_password_events_answer_their_status => Function::AuthPassword,
-    bookings_events_answer_their_status => Function::Bookings,
-    booking_events_answer_their_status => Function::Booking,
-    services_events_answer_their_status => Function::Services,
-    user_events_answer_their_status => Function::User,
-    conversations_events_answer_their_status => Function::Conversations,
+    auth_register_events_answer_their_status => "auth-register",
+    auth_login_events_answer_their_status => "auth-login",
+    auth_logout_events_answer_their_status => "auth-logout",
+    auth_me_events_answer_their_status => "auth-me",
+    auth_password_events_answer_their_status => "auth-password",
+    bookings_events_answer_their_status => "bookings",
+    booking_events_answer_their_status => "booking",
+    services_events_answer_their_status => "services",
+    user_events_answer_their_status => "user",
+    conversations_events_answer_their_status => "conversations",
 }
 
 /// The `$default` route's events: what API Gateway sends when no other route matches.
-#[test]
-fn not_found_events_answer_their_status() {
+#[tokio::test]
+async fn not_found_events_answer_their_status() {
     for sample in samples("not-found") {
         let expected: u16 = sample
             .expectation
@@ -154,11 +167,8 @@ fn not_found_events_answer_their_status() {
         );
         let request: LambdaRequest = serde_json::from_value(sample.event)
             .unwrap_or_else(|e| panic!("{}: not an HTTP API event: {e}", sample.name));
-        let request: lambda_http::Request = request.into();
-        let resp = TestResponse::from(functions::routes::unmatched(
-            request.method(),
-            request.uri().path(),
-        ));
+        let _: lambda_http::Request = request.into();
+        let resp = TestResponse::from(read(functions::not_found()).await);
         assert_eq!(resp.status, expected, "{}: {}", sample.name, resp.body);
     }
 }
@@ -194,8 +204,8 @@ fn authorizer_events_get_the_verdict_in_their_name() {
 fn protected_events_carry_the_context_the_authorizer_gives_their_token() {
     let keys = dev_keys();
     let mut checked = 0;
-    for function in Function::ALL {
-        for sample in samples(function.binary()) {
+    for (binary, _) in FUNCTIONS {
+        for sample in samples(binary) {
             let Some(context) = sample.event["requestContext"]["authorizer"]["lambda"].as_object()
             else {
                 continue;
@@ -253,9 +263,9 @@ fn every_event_folder_names_a_function_and_every_function_has_events() {
         .filter(|p| p.is_dir())
         .map(|p| file_name(&p))
         .collect();
-    let mut binaries: BTreeSet<String> = Function::ALL
+    let mut binaries: BTreeSet<String> = FUNCTIONS
         .iter()
-        .map(|f| f.binary().to_string())
+        .map(|(binary, _)| binary.to_string())
         .collect();
     binaries.extend(["authorizer", "migrate", "not-found"].map(String::from));
     assert_eq!(folders, binaries);

@@ -29,8 +29,6 @@ async fn app_on_own_cluster() -> (TestApp, devdb::Cluster) {
         ("DATABASE_URL", booking_api::local::app_role_url(&url)),
         ("DB_SSLMODE", "disable".into()),
         ("DB_POOL_SIZE", "2".into()),
-        // Shared connections, as the local server runs them: a frozen one must be replaced.
-        ("DB_PIPELINE_DEPTH", "4".into()),
         ("DB_CONNECT_TIMEOUT_MS", "1000".into()),
         ("DB_POOL_WAIT_TIMEOUT_MS", "1000".into()),
         ("DB_STATEMENT_TIMEOUT_MS", "2000".into()),

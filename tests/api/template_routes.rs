@@ -1,13 +1,15 @@
-//! template.yaml against the route table: the same (method, path, access) served by the same
-//! binary, every binary a function that `sam build` builds, and the authorizer wired the way the
-//! 401-in-the-envelope design needs. Both the local server and the functions route with the
-//! table, so this closes the loop with what API Gateway will do.
+//! template.yaml against the routers: every served (method, path) routed to the function whose
+//! router serves it, behind the authorizer exactly when that router wants a signed-in caller;
+//! every binary a function that `sam build` builds; and the authorizer wired the way the
+//! 401-in-the-envelope design needs.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use functions::{Access, Function};
 use serde_norway::Value;
+
+use crate::support::TestApp;
+use crate::support::routes::{Answer, METHODS, probe};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -64,21 +66,13 @@ fn file_stem(path: &Path) -> String {
         .to_string()
 }
 
-type Route = (String, String, String, &'static str);
+/// One HttpApi event of the template: (binary, method, path, public).
+type Route = (String, String, String, bool);
 
-fn access_name(access: Access) -> &'static str {
-    match access {
-        Access::Public => "public",
-        Access::Protected => "protected",
-    }
-}
-
-#[test]
-fn template_routes_match_the_route_table() {
-    let template = template();
-    let mut declared: BTreeSet<Route> = BTreeSet::new();
+fn routes(template: &Value) -> (Vec<Route>, usize) {
+    let mut declared = Vec::new();
     let mut default_routes = 0;
-    for (id, function) in functions(&template) {
+    for (id, function) in functions(template) {
         let binary = binary_of(function);
         let Some(events) = function["Properties"]["Events"].as_mapping() else {
             continue;
@@ -95,9 +89,9 @@ fn template_routes_match_the_route_table() {
                 is_intrinsic(&props["ApiId"], "Ref", "HttpApi"),
                 "{id}.{name}: ApiId must be !Ref HttpApi (else SAM creates an implicit API)"
             );
-            let access = match &props["Auth"]["Authorizer"] {
-                Value::Null => Access::Protected,
-                v if v.as_str() == Some("NONE") => Access::Public,
+            let public = match &props["Auth"]["Authorizer"] {
+                Value::Null => false,
+                v if v.as_str() == Some("NONE") => true,
                 other => panic!("{id}.{name}: unexpected Auth.Authorizer {other:?}"),
             };
             let method = props["Method"]
@@ -107,40 +101,75 @@ fn template_routes_match_the_route_table() {
             let path = props["Path"].as_str().expect("Path").to_string();
             if path == "$default" {
                 assert_eq!(
-                    (binary, method.as_str(), access),
-                    ("not-found", "ANY", Access::Public),
+                    (binary, method.as_str(), public),
+                    ("not-found", "ANY", true),
                     "{id}.{name}: the $default route is the public not-found function, for any method"
                 );
                 default_routes += 1;
                 continue;
             }
-            let route = (binary.to_string(), method, path, access_name(access));
-            assert!(declared.insert(route.clone()), "{route:?} declared twice");
+            let route = (binary.to_string(), method, path, public);
+            assert!(!declared.contains(&route), "{route:?} declared twice");
+            declared.push(route);
         }
     }
-    let expected: BTreeSet<Route> = Function::ALL
+    (declared, default_routes)
+}
+
+fn routes_of(binary: &str) -> functions::Routes {
+    functions::FUNCTIONS
         .iter()
-        .flat_map(|f| {
-            f.methods().iter().map(move |(method, access)| {
-                (
-                    f.binary().to_string(),
-                    method.to_string(),
-                    f.path().to_string(),
-                    access_name(*access),
-                )
-            })
-        })
-        .collect();
+        .find(|(name, _)| *name == binary)
+        .map(|(_, routes)| *routes)
+        .unwrap_or_else(|| panic!("{binary}: routed in template.yaml, but not an API function"))
+}
+
+/// For every method a router serves, the route API Gateway picks (the method's own, else the
+/// path's ANY) goes to that router's function, with the authorizer exactly when the router
+/// wants a signed-in caller; and every path of the template is served by its function.
+#[tokio::test]
+async fn template_routes_match_the_routers() {
+    let (declared, default_routes) = routes(&template());
     assert_eq!(
         default_routes, 1,
         "one $default route, so that unmatched requests get the envelope rather than API Gateway's bare 404"
     );
-    let missing: Vec<_> = expected.difference(&declared).collect();
-    let extra: Vec<_> = declared.difference(&expected).collect();
-    assert!(
-        missing.is_empty() && extra.is_empty(),
-        "template.yaml and functions/src/routes.rs disagree\n  missing from the template: {missing:#?}\n  not in the route table: {extra:#?}"
-    );
+    let app = TestApp::spawn().await;
+    let paths: BTreeSet<&String> = declared.iter().map(|(_, _, path, _)| path).collect();
+    for path in paths {
+        for method in METHODS {
+            let picked = declared
+                .iter()
+                .find(|(_, m, p, _)| p == path && m == method)
+                .or_else(|| declared.iter().find(|(_, m, p, _)| p == path && m == "ANY"));
+            let everywhere = probe(&app, functions::routes(), method, path).await;
+            let Some((binary, _, _, public)) = picked else {
+                assert!(
+                    matches!(everywhere, Answer::NotServed | Answer::NoPath),
+                    "{method} {path}: served, but no route of the template sends it to a function"
+                );
+                continue;
+            };
+            let own = probe(&app, routes_of(binary)(), method, path).await;
+            assert_eq!(
+                own, everywhere,
+                "{method} {path}: {binary} answers otherwise than the local server"
+            );
+            assert_ne!(
+                own,
+                Answer::NoPath,
+                "{method} {path}: {binary} does not serve this path"
+            );
+            if own == Answer::NotServed {
+                continue;
+            }
+            assert_eq!(
+                *public,
+                own == Answer::Public,
+                "{method} {path}: the template's authorizer setting vs what {binary} asks of its caller"
+            );
+        }
+    }
 }
 
 #[test]
@@ -174,9 +203,9 @@ fn every_binary_is_a_function_that_sam_builds() {
         binaries(),
         "functions in template.yaml vs functions/src/bin"
     );
-    let table: BTreeSet<String> = Function::ALL
+    let table: BTreeSet<String> = functions::FUNCTIONS
         .iter()
-        .map(|f| f.binary().to_string())
+        .map(|(binary, _)| binary.to_string())
         .collect();
     assert!(
         table.is_subset(&built),

@@ -42,3 +42,5 @@ impl FromStr for Role {
         }
     }
 }
+
+crate::text_column!(Role);

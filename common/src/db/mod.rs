@@ -5,9 +5,43 @@ pub mod iam;
 pub mod migrate;
 pub mod pool;
 pub mod query;
-pub mod shared;
 mod tls;
 
 pub use pool::{Conn, Pool, build_pool};
 pub use query::Db;
-pub use shared::Connections;
+
+/// Maps an enum to a `text` column through its `as_str` and `FromStr`, so rows and parameters
+/// carry the enum itself (a value outside the enum fails the row's decoding, not a handler).
+#[macro_export]
+macro_rules! text_column {
+    ($t:ty) => {
+        impl<'a> ::postgres_types::FromSql<'a> for $t {
+            fn from_sql(
+                ty: &::postgres_types::Type,
+                raw: &'a [u8],
+            ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+                Ok(<&str as ::postgres_types::FromSql>::from_sql(ty, raw)?.parse()?)
+            }
+
+            fn accepts(ty: &::postgres_types::Type) -> bool {
+                <&str as ::postgres_types::FromSql>::accepts(ty)
+            }
+        }
+
+        impl ::postgres_types::ToSql for $t {
+            fn to_sql(
+                &self,
+                ty: &::postgres_types::Type,
+                out: &mut ::postgres_types::private::BytesMut,
+            ) -> Result<::postgres_types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+                ::postgres_types::ToSql::to_sql(&self.as_str(), ty, out)
+            }
+
+            fn accepts(ty: &::postgres_types::Type) -> bool {
+                <&str as ::postgres_types::ToSql>::accepts(ty)
+            }
+
+            ::postgres_types::to_sql_checked!();
+        }
+    };
+}

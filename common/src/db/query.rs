@@ -1,18 +1,20 @@
-//! A request's turn on a pooled connection (see `shared`). Statements go through
-//! `prepare_cached`, so a warm function never re-plans a query, and each execution is counted so
-//! tests can hold handlers to their round-trip budget.
+//! A request's pooled connection. Statements go through `prepare_cached`, so a warm function
+//! never re-plans a query, and each execution is counted so tests can hold handlers to their
+//! round-trip budget.
 
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
+use postgres_from_row::FromRow;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
-use super::pool::Conn;
-use super::shared::{Connections, Lease};
-use crate::error::{ApiError, DbError, DbResultExt, NoReply};
+use deadpool::managed::Object;
+
+use super::pool::{Conn, Pool};
+use crate::error::{ApiError, DbError, DbResultExt, NoReply, PoolUnavailable};
 
 pub type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 
@@ -34,9 +36,23 @@ impl StatementCounter {
 }
 
 pub struct Db {
-    lease: Lease,
+    /// Always `Some` until drop.
+    conn: Option<Conn>,
+    /// A statement got no reply in time: the server is frozen or the network gone, so the
+    /// connection is not given back to the pool but closed, and a fresh one replaces it.
+    broken: AtomicBool,
     counter: StatementCounter,
     reply_timeout: Option<Duration>,
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if self.broken.load(Ordering::Relaxed)
+            && let Some(conn) = self.conn.take()
+        {
+            drop(Object::take(conn));
+        }
+    }
 }
 
 impl Db {
@@ -44,19 +60,23 @@ impl Db {
     /// `reply_timeout` bounds every statement on our side too: a frozen server or a dead
     /// network never answers, and PostgreSQL's own statement_timeout cannot fire then.
     pub async fn acquire(
-        connections: &Connections,
+        pool: &Pool,
         counter: &StatementCounter,
         reply_timeout: Option<Duration>,
     ) -> Result<Self, ApiError> {
+        let conn = pool.get().await.map_err(|e| PoolUnavailable(Box::new(e)))?;
         Ok(Self {
-            lease: connections.lease().await?,
+            conn: Some(conn),
+            broken: AtomicBool::new(false),
             counter: counter.clone(),
             reply_timeout,
         })
     }
 
     fn client(&self) -> &Conn {
-        self.lease.shared.conn()
+        self.conn
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("connection used after drop"))
     }
 
     /// Runs one exchange with the server within the reply timeout.
@@ -69,12 +89,9 @@ impl Db {
             return exchange.await.context(what);
         };
         match tokio::time::timeout(after, exchange).await {
-            Ok(result) => {
-                self.lease.shared.replied();
-                result.context(what)
-            }
+            Ok(result) => result.context(what),
             Err(_) => {
-                self.lease.shared.no_reply_within(after);
+                self.broken.store(true, Ordering::Relaxed);
                 Err(DbError::NoReply(NoReply {
                     context: what,
                     after,
@@ -143,5 +160,58 @@ impl Db {
         let stmt = self.statement(sql, what).await?;
         self.run(what, || self.client().execute(&stmt, params))
             .await
+    }
+
+    /// Every row of `sql` as a `T`.
+    pub async fn rows<T: FromRow>(
+        &self,
+        sql: &str,
+        params: Params<'_>,
+        what: &'static str,
+    ) -> Result<Vec<T>, DbError> {
+        let rows = self.query(sql, params, what).await?;
+        rows.iter()
+            .map(T::try_from_row)
+            .collect::<Result<_, _>>()
+            .context(what)
+    }
+
+    /// The one row of `sql` as a `T`, if it returned one.
+    pub async fn row<T: FromRow>(
+        &self,
+        sql: &str,
+        params: Params<'_>,
+        what: &'static str,
+    ) -> Result<Option<T>, DbError> {
+        let row = self.query_opt(sql, params, what).await?;
+        row.as_ref().map(T::try_from_row).transpose().context(what)
+    }
+}
+
+/// The row of a statement run for a signed-in caller: the caller's current role (the
+/// database's, not the token's: a demoted admin loses admin rights at once), and the item the
+/// statement looked for, if there is one (its `id` column is NULL otherwise). The statement
+/// returns no row at all when the caller's session is gone.
+#[derive(Debug)]
+pub struct ForCaller<T> {
+    pub role: crate::auth::Role,
+    pub item: Option<T>,
+}
+
+impl<T: FromRow> FromRow for ForCaller<T> {
+    fn from_row(row: &Row) -> Self {
+        Self::try_from_row(row).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn try_from_row(row: &Row) -> Result<Self, tokio_postgres::Error> {
+        let found = row.try_get::<_, Option<uuid::Uuid>>("id")?.is_some();
+        Ok(Self {
+            role: row.try_get("caller_role")?,
+            item: if found {
+                Some(T::try_from_row(row)?)
+            } else {
+                None
+            },
+        })
     }
 }

@@ -1,11 +1,14 @@
 //! `POST /api/auth/login`: check the password and open a session. Unknown email and wrong
 //! password take the same path (a failure counted, a bcrypt check) and get the same answer.
 
+use axum::Router;
+use axum::extract::State;
+use axum::routing::post;
 use chrono::{DateTime, Utc};
 use common::error::ApiError;
-use common::{AppState, HandlerResult, body, request};
-use http::{Method, StatusCode};
-use lambda_http::Request;
+use common::extract::{ClientAddress, Json};
+use common::{AppState, HandlerResult};
+use http::StatusCode;
 use secrecy::SecretString;
 use serde::Deserialize;
 use validator::Validate;
@@ -15,8 +18,8 @@ use super::rate_limit::{
     sweep_old_windows, window_start,
 };
 use super::sign_in;
-use crate::routes::{Function, method_not_allowed};
 use crate::users::model::AccountUser;
+use postgres_from_row::FromRow;
 
 #[derive(Debug, Deserialize, Validate)]
 pub struct LoginBody {
@@ -78,14 +81,17 @@ fn invalid_credentials() -> ApiError {
     ApiError::Unauthorized("Invalid email or password")
 }
 
-pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
-    if req.method() != Method::POST {
-        return Err(method_not_allowed(Function::AuthLogin));
-    }
-    let input: LoginBody = body::json(&req, state.config.http.max_body_bytes)?;
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/auth/login", post(login))
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    Json(input): Json<LoginBody>,
+) -> HandlerResult {
     let limits = &state.config.auth.rate_limits;
     let window = rate_limit::window_secs(limits);
-    let address = request::source_ip(&req);
     let db = state.db().await?;
     let row = db
         .query_opt(
@@ -127,7 +133,7 @@ pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
         return Err(invalid_credentials());
     }
     let db = state.db().await?;
-    let user = AccountUser::from_row(&row)?;
+    let user = AccountUser::try_from_row(&row).map_err(ApiError::internal)?;
     let session = db
         .query_opt(
             OPEN_SESSION,
@@ -142,12 +148,10 @@ pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
         .await?
         .ok_or_else(|| ApiError::internal("session insert returned no row"))?;
     sign_in::respond(
-        state,
+        &state,
         &user,
         session.get("id"),
         StatusCode::OK,
         "Login successful",
     )
 }
-
-crate::lambda_handler!();

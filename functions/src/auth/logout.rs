@@ -3,13 +3,13 @@
 //! body `{"everywhere": true}`, every session of the user ends. Any other body is ignored, as
 //! it always was: logging out never fails on what the client sends.
 
-use common::auth::caller::identify;
-use common::auth::cookie;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::post;
+use common::auth::{Caller, cookie};
+use common::extract::RawBody;
 use common::{ApiError, AppState, HandlerResult, body, response};
-use http::{Method, StatusCode, header};
-use lambda_http::Request;
-
-use crate::routes::{Function, method_not_allowed};
+use http::{HeaderMap, StatusCode, header};
 
 const REVOKE: &str = "\
 UPDATE sessions SET revoked_at = now()
@@ -24,13 +24,11 @@ WHERE user_id = $2 AND revoked_at IS NULL AND EXISTS (
     WHERE c.id = $1 AND c.user_id = $2 AND c.revoked_at IS NULL AND c.expires_at > now())";
 
 /// Whether the body is the JSON object `{"everywhere": true, ...}`.
-fn everywhere(req: &Request, limit: usize) -> bool {
-    let is_json = req
-        .headers()
+fn everywhere(headers: &HeaderMap, raw: &[u8], limit: usize) -> bool {
+    let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(body::is_json_media_type);
-    let raw = body::bytes(req);
     if !is_json || raw.len() > limit {
         return false;
     }
@@ -38,12 +36,18 @@ fn everywhere(req: &Request, limit: usize) -> bool {
         .is_ok_and(|v| v.get("everywhere") == Some(&serde_json::Value::Bool(true)))
 }
 
-pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
-    if req.method() != Method::POST {
-        return Err(method_not_allowed(Function::AuthLogout));
-    }
-    if let Some(caller) = identify(&req, &state.keys).optional() {
-        let sql = if everywhere(&req, state.config.http.max_body_bytes) {
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/auth/logout", post(logout))
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    caller: Option<Caller>,
+    headers: HeaderMap,
+    RawBody(raw): RawBody,
+) -> HandlerResult {
+    if let Some(caller) = caller {
+        let sql = if everywhere(&headers, &raw, state.config.http.max_body_bytes) {
             REVOKE_ALL
         } else {
             REVOKE
@@ -66,5 +70,3 @@ pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
     resp.headers_mut().append(header::SET_COOKIE, cleared);
     Ok(resp)
 }
-
-crate::lambda_handler!();

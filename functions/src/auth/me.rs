@@ -1,30 +1,25 @@
 //! `GET /api/auth/me`: the signed-in user's profile.
 
-use common::auth::caller::identify;
-use common::{AppState, HandlerResult, response};
-use http::{Method, StatusCode};
-use lambda_http::Request;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use common::auth::Caller;
+use common::{AppState, HandlerResult, response, session};
+use http::StatusCode;
 
-use crate::routes::{Function, method_not_allowed};
-use crate::session::{session_gone, with_caller};
 use crate::users::model::Profile;
 
-const ME: &str = with_caller!(
-    "SELECT u.id, u.email, u.name, u.phone, u.role, u.created_at, u.updated_at ",
-    "FROM caller c JOIN users u ON u.id = c.id"
-);
-
-pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
-    if req.method() != Method::GET {
-        return Err(method_not_allowed(Function::AuthMe));
-    }
-    let caller = identify(&req, &state.keys).required()?;
-    let db = state.db().await?;
-    let row = db
-        .query_opt(ME, &[&caller.session_id, &caller.user_id], "load profile")
-        .await?
-        .ok_or_else(session_gone)?;
-    Ok(response::success(StatusCode::OK, &Profile::from_row(&row)?))
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/auth/me", get(me))
 }
 
-crate::lambda_handler!();
+async fn me(State(state): State<AppState>, caller: Caller) -> HandlerResult {
+    let sql = "SELECT u.* FROM live_caller($1, $2) c JOIN users u ON u.id = c.id";
+    let profile: Profile = state
+        .db()
+        .await?
+        .row(sql, &[&caller.session_id, &caller.user_id], "load profile")
+        .await?
+        .ok_or_else(session::gone)?;
+    Ok(response::success(StatusCode::OK, &profile))
+}

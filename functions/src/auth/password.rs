@@ -2,19 +2,19 @@
 //! A wrong current password is a failed login (see [`super::reauth`]). Success ends every other
 //! session of the user; the caller's stays.
 
-use common::auth::caller::identify;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::put;
+use common::extract::{Authed, Json};
 use common::validation::password_bytes;
-use common::{AppState, HandlerResult, body, response};
-use http::{Method, StatusCode};
-use lambda_http::Request;
+use common::{AppState, HandlerResult, response, session};
+use http::StatusCode;
 use secrecy::SecretString;
 use serde::Deserialize;
 use validator::{Validate, ValidationError, ValidationErrors};
 
 use super::rate_limit;
 use super::reauth::{self, reauth_columns};
-use crate::routes::{Function, method_not_allowed};
-use crate::session::{session_gone, unless_session_gone, with_caller};
 
 /// The new password follows the rules of registration; the current one is only bounded, like
 /// a login's: a wrong length is just a wrong password.
@@ -56,33 +56,34 @@ impl common::body::JsonBody for ChangePasswordBody {
     const REQUIRED: &'static [&'static str] = &["currentPassword", "newPassword"];
 }
 
-const LOAD: &str = with_caller!(
+const LOAD: &str = concat!(
     "SELECT ",
     reauth_columns!("$3"),
-    " FROM caller c JOIN users u ON u.id = c.id"
+    " FROM live_caller($1, $2) c JOIN users u ON u.id = c.id"
 );
 
 /// Sets the hash and revokes the user's other live sessions, if the caller's session is still
 /// live (it may have been revoked while bcrypt ran).
-const CHANGE: &str = with_caller!(
-    ", changed AS (UPDATE users u SET password_hash = $3, updated_at = now() FROM caller c ",
+const CHANGE: &str = concat!(
+    "WITH changed AS (UPDATE users u SET password_hash = $3, updated_at = now() ",
+    "FROM live_caller($1, $2) c ",
     "WHERE u.id = c.id RETURNING u.id), ",
     "revoked AS (UPDATE sessions s SET revoked_at = now() FROM changed ",
     "WHERE s.user_id = changed.id AND s.id <> $1 AND s.revoked_at IS NULL) ",
     "SELECT id FROM changed"
 );
 
-pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
-    if req.method() != Method::PUT {
-        return Err(method_not_allowed(Function::AuthPassword));
-    }
-    let caller = identify(&req, &state.keys).required()?;
-    let input: ChangePasswordBody = unless_session_gone(
-        state,
-        &caller,
-        body::json(&req, state.config.http.max_body_bytes),
-    )
-    .await?;
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/auth/password", put(change_password))
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    Authed {
+        caller,
+        input: Json(input),
+    }: Authed<Json<ChangePasswordBody>>,
+) -> HandlerResult {
     let window = rate_limit::window_secs(&state.config.auth.rate_limits);
     let row = state
         .db()
@@ -93,8 +94,8 @@ pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
             "load account",
         )
         .await?
-        .ok_or_else(session_gone)?;
-    reauth::check(state, &row, input.current_password).await?;
+        .ok_or_else(session::gone)?;
+    reauth::check(&state, &row, input.current_password).await?;
     let hash = state
         .passwords
         .hash(SecretString::from(input.new_password))
@@ -108,12 +109,10 @@ pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
             "change password",
         )
         .await?
-        .ok_or_else(session_gone)?;
+        .ok_or_else(session::gone)?;
     Ok(response::success_with_message(
         StatusCode::OK,
         &serde_json::Value::Null,
         "Password changed successfully",
     ))
 }
-
-crate::lambda_handler!();

@@ -1,17 +1,20 @@
 //! `POST /api/auth/register`: create an account (always role USER) and sign it in.
 
+use axum::Router;
+use axum::extract::State;
+use axum::routing::post;
 use common::error::OnConstraint;
+use common::extract::{ClientAddress, Json};
 use common::validation::{password_bytes, person_name};
-use common::{ApiError, AppState, HandlerResult, body, request};
-use http::{Method, StatusCode};
-use lambda_http::Request;
+use common::{ApiError, AppState, HandlerResult};
+use http::StatusCode;
 use secrecy::SecretString;
 use serde::Deserialize;
 use validator::Validate;
 
 use super::{rate_limit, sign_in};
-use crate::routes::{Function, method_not_allowed};
 use crate::users::model::AccountUser;
+use postgres_from_row::FromRow;
 
 /// Any `role` in the body is not even read: new accounts are USER.
 #[derive(Debug, Deserialize, Validate)]
@@ -49,20 +52,18 @@ WITH new_user AS (
 SELECT u.id, u.email, u.name, u.phone, u.role, u.created_at, s.id AS session_id
 FROM new_user u JOIN new_session s ON s.user_id = u.id";
 
-pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
-    if req.method() != Method::POST {
-        return Err(method_not_allowed(Function::AuthRegister));
-    }
-    let input: RegisterBody = body::json(&req, state.config.http.max_body_bytes)?;
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/auth/register", post(register))
+}
+
+async fn register(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    Json(input): Json<RegisterBody>,
+) -> HandlerResult {
     let email = input.email.trim().to_string();
     let db = state.db().await?;
-    rate_limit::count_registration(
-        &db,
-        &state.config.auth.rate_limits,
-        &request::source_ip(&req),
-        &email,
-    )
-    .await?;
+    rate_limit::count_registration(&db, &state.config.auth.rate_limits, &address, &email).await?;
     // Back to the pool while bcrypt runs (a quarter of a second): other requests need it more.
     drop(db);
     let hash = state
@@ -89,14 +90,12 @@ pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
             ApiError::Conflict("User with this email already exists".into())
         })?
         .ok_or_else(|| ApiError::internal("account insert returned no row"))?;
-    let user = AccountUser::from_row(&row)?;
+    let user = AccountUser::try_from_row(&row).map_err(ApiError::internal)?;
     sign_in::respond(
-        state,
+        &state,
         &user,
         row.get("session_id"),
         StatusCode::CREATED,
         "Registration successful",
     )
 }
-
-crate::lambda_handler!();

@@ -1,5 +1,5 @@
 //! Lambda function for `/api/auth/login`.
 
 fn main() -> Result<(), lambda_http::Error> {
-    functions::main_function(functions::auth::login::handler())
+    functions::main_api(functions::auth::login::router)
 }

@@ -1,5 +1,5 @@
 //! Lambda function for `/api/auth/logout`.
 
 fn main() -> Result<(), lambda_http::Error> {
-    functions::main_function(functions::auth::logout::handler())
+    functions::main_api(functions::auth::logout::router)
 }

@@ -1,5 +1,5 @@
 //! Lambda function for `/api/auth/me`.
 
 fn main() -> Result<(), lambda_http::Error> {
-    functions::main_function(functions::auth::me::handler())
+    functions::main_api(functions::auth::me::router)
 }

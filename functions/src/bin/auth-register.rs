@@ -1,5 +1,5 @@
 //! Lambda function for `/api/auth/register`.
 
 fn main() -> Result<(), lambda_http::Error> {
-    functions::main_function(functions::auth::register::handler())
+    functions::main_api(functions::auth::register::router)
 }

@@ -1,5 +1,5 @@
 //! Lambda function for `/api/bookings/{id}`.
 
 fn main() -> Result<(), lambda_http::Error> {
-    functions::main_function(functions::bookings::item::handler())
+    functions::main_api(functions::bookings::item::router)
 }

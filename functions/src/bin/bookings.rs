@@ -1,5 +1,5 @@
 //! Lambda function for `/api/bookings`.
 
 fn main() -> Result<(), lambda_http::Error> {
-    functions::main_function(functions::bookings::collection::handler())
+    functions::main_api(functions::bookings::collection::router)
 }

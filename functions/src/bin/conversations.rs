@@ -1,5 +1,5 @@
 //! Lambda function for `/api/conversations`.
 
 fn main() -> Result<(), lambda_http::Error> {
-    functions::main_function(functions::conversations::handler())
+    functions::main_api(functions::conversations::router)
 }

@@ -1,5 +1,5 @@
 //! Lambda function for `/api/services`.
 
 fn main() -> Result<(), lambda_http::Error> {
-    functions::main_function(functions::services::handler())
+    functions::main_api(functions::services::router)
 }

@@ -1,5 +1,5 @@
 //! Lambda function for `/api/users/{id}`.
 
 fn main() -> Result<(), lambda_http::Error> {
-    functions::main_function(functions::users::handler())
+    functions::main_api(functions::users::router)
 }

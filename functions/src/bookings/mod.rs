@@ -3,6 +3,7 @@
 pub mod collection;
 pub mod item;
 pub mod model;
+pub mod queries;
 pub mod status;
 
 /// Raised by the `bookings_no_overlap` exclusion constraint.
@@ -16,4 +17,8 @@ pub const NO_OVERLAP: &str = "bookings_no_overlap";
 
 pub fn overlap_conflict() -> common::ApiError {
     common::ApiError::Conflict("Time slot conflicts with an existing booking".into())
+}
+
+pub fn in_the_past() -> common::ApiError {
+    common::ApiError::validation("scheduledAt", "Cannot book a time in the past")
 }

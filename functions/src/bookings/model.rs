@@ -1,42 +1,15 @@
-//! How bookings appear on the wire.
+//! Bookings as rows and on the wire.
 
 use chrono::{DateTime, Utc};
+use postgres_from_row::FromRow;
 use serde::Serialize;
-use tokio_postgres::Row;
 use uuid::Uuid;
-
-use common::ApiError;
 
 use super::status::BookingStatus;
 use crate::services::model::ServiceSummary;
 
-/// Columns of a booking row, for `Booking::from_row`.
-macro_rules! booking_columns {
-    () => {
-        "b.id, b.user_id, b.service_id, b.scheduled_at, b.duration, b.status, \
-         b.cal_com_event_id, b.notes, b.created_at, b.updated_at"
-    };
-}
-pub(crate) use booking_columns;
-
-/// Columns of the owner summary of `GET /api/bookings/{id}`.
-macro_rules! booking_user_columns {
-    () => {
-        "u.id AS owner_id, u.name AS owner_name, u.email AS owner_email, u.phone AS owner_phone"
-    };
-}
-pub(crate) use booking_user_columns;
-
-/// `user{id,name,email,phone}` inside a single booking.
-#[derive(Debug, Clone, Serialize)]
-pub struct BookingUser {
-    pub id: Uuid,
-    pub name: Option<String>,
-    pub email: String,
-    pub phone: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
+/// A booking with its service, as every booking route answers it.
+#[derive(Debug, Clone, Serialize, FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct Booking {
     pub id: Uuid,
@@ -52,46 +25,29 @@ pub struct Booking {
     pub created_at: DateTime<Utc>,
     #[serde(serialize_with = "common::time::serialize")]
     pub updated_at: DateTime<Utc>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub service: Option<ServiceSummary>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub user: Option<BookingUser>,
+    #[from_row(flatten)]
+    pub service: ServiceSummary,
 }
 
-pub fn status_of(row: &Row, column: &str) -> Result<BookingStatus, ApiError> {
-    row.get::<_, String>(column)
-        .parse()
-        .map_err(ApiError::internal)
+/// `GET /api/bookings/{id}`: the booking and its owner.
+#[derive(Debug, Clone, Serialize, FromRow)]
+pub struct BookingWithUser {
+    #[serde(flatten)]
+    #[from_row(flatten)]
+    pub booking: Booking,
+    #[from_row(flatten)]
+    pub user: BookingUser,
 }
 
-impl Booking {
-    /// From a row with the booking columns and the service summary columns.
-    pub fn with_service(row: &Row) -> Result<Self, ApiError> {
-        Ok(Self {
-            id: row.get("id"),
-            user_id: row.get("user_id"),
-            service_id: row.get("service_id"),
-            scheduled_at: row.get("scheduled_at"),
-            duration: row.get("duration"),
-            status: status_of(row, "status")?,
-            cal_com_event_id: row.get("cal_com_event_id"),
-            notes: row.get("notes"),
-            created_at: row.get("created_at"),
-            updated_at: row.get("updated_at"),
-            service: Some(ServiceSummary::from_row(row)),
-            user: None,
-        })
-    }
-
-    /// The same, plus the owner summary columns.
-    pub fn with_service_and_user(row: &Row) -> Result<Self, ApiError> {
-        let mut booking = Self::with_service(row)?;
-        booking.user = Some(BookingUser {
-            id: row.get("owner_id"),
-            name: row.get("owner_name"),
-            email: row.get("owner_email"),
-            phone: row.get("owner_phone"),
-        });
-        Ok(booking)
-    }
+/// `user{id,name,email,phone}` inside a single booking.
+#[derive(Debug, Clone, Serialize, FromRow)]
+pub struct BookingUser {
+    #[from_row(rename = "owner_id")]
+    pub id: Uuid,
+    #[from_row(rename = "owner_name")]
+    pub name: Option<String>,
+    #[from_row(rename = "owner_email")]
+    pub email: String,
+    #[from_row(rename = "owner_phone")]
+    pub phone: Option<String>,
 }

@@ -114,6 +114,8 @@ impl FromStr for BookingStatus {
     }
 }
 
+common::text_column!(BookingStatus);
+
 #[cfg(test)]
 mod tests {
     use super::BookingStatus::*;

@@ -1,12 +1,16 @@
 //! `/api/conversations`: voice-agent conversation logs. Anyone may save one (linked to the
 //! caller when signed in); each user lists only their own, newest first, a page at a time.
 
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use common::auth::caller::identify;
+use common::auth::Caller;
 use common::error::FieldError;
-use common::{ApiError, AppState, HandlerResult, body, request, response};
-use http::{Method, StatusCode};
-use lambda_http::Request;
+use common::extract::{Authed, ClientAddress, FromQuery, Query, RawBody};
+use common::{ApiError, AppState, HandlerResult, body, request, response, session};
+use http::{HeaderMap, StatusCode, Uri};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -16,18 +20,10 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::rate_limit::{retry_after, sweep_old_windows, window_start};
-use crate::routes::{Function, method_not_allowed};
-use crate::session::{session_gone, unless_session_gone, with_caller};
 
-pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
-    match *req.method() {
-        Method::GET => list(state, req).await,
-        Method::POST => save(state, req).await,
-        _ => Err(method_not_allowed(Function::Conversations)),
-    }
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/conversations", get(list).post(save))
 }
-
-crate::lambda_handler!();
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 100;
@@ -39,12 +35,12 @@ pub struct Page {
     pub offset: i64,
 }
 
-impl Page {
-    pub fn from_request(req: &Request) -> Result<Self, ApiError> {
+impl FromQuery for Page {
+    fn from_query(uri: &Uri) -> Result<Self, ApiError> {
         let mut errors = Vec::new();
         let mut number =
             |name: &str, default: i64, min: i64, max: i64, message: &str| match request::query(
-                req, name,
+                uri, name,
             ) {
                 None => default,
                 Some(raw) => match raw.parse::<i64>() {
@@ -95,8 +91,8 @@ struct ListPage {
     pagination: Pagination,
 }
 
-const LIST: &str = with_caller!(
-    ", page AS (SELECT cv.id, cv.summary, cv.created_at, cv.metadata::text AS metadata FROM conversations cv ",
+const LIST: &str = concat!(
+    "WITH caller AS (SELECT * FROM live_caller($1, $2)), page AS (SELECT cv.id, cv.summary, cv.created_at, cv.metadata::text AS metadata FROM conversations cv ",
     "JOIN caller c ON cv.user_id = c.id ORDER BY cv.created_at DESC, cv.id DESC LIMIT $3 OFFSET $4) ",
     "SELECT c.id AS caller_id, ",
     "(SELECT count(*) FROM conversations WHERE user_id = c.id) AS total, ",
@@ -104,9 +100,13 @@ const LIST: &str = with_caller!(
     "FROM caller c LEFT JOIN page p ON true ORDER BY p.created_at DESC, p.id DESC"
 );
 
-async fn list(state: &AppState, req: Request) -> HandlerResult {
-    let caller = identify(&req, &state.keys).required()?;
-    let page = unless_session_gone(state, &caller, Page::from_request(&req)).await?;
+async fn list(
+    State(state): State<AppState>,
+    Authed {
+        caller,
+        input: Query(page),
+    }: Authed<Query<Page>>,
+) -> HandlerResult {
     let db = state.db().await?;
     let rows = db
         .query(
@@ -120,7 +120,7 @@ async fn list(state: &AppState, req: Request) -> HandlerResult {
             "list conversations",
         )
         .await?;
-    let total: i64 = rows.first().ok_or_else(session_gone)?.get("total");
+    let total: i64 = rows.first().ok_or_else(session::gone)?.get("total");
     let mut conversations = Vec::with_capacity(rows.len());
     for row in &rows {
         // The caller row alone (no conversations on this page) has no id.
@@ -218,8 +218,8 @@ const SAVE_ANONYMOUS: &str = concat!(
 /// Linked to the caller only if the session is live; otherwise saved unlinked, like any
 /// anonymous log. Counted against the address all the same: `$6` bucket, `$7` window, `$8`
 /// limit.
-const SAVE_FOR_CALLER: &str = with_caller!(
-    ", ",
+const SAVE_FOR_CALLER: &str = concat!(
+    "WITH caller AS (SELECT * FROM live_caller($1, $2)), ",
     count_address!("$6", "$7"),
     save_within_limit!(
         "(SELECT id FROM caller), $3::jsonb, $4::text, $5::jsonb",
@@ -247,19 +247,28 @@ pub fn address_bucket(address: &str) -> String {
 /// requests meanwhile. Smaller bodies are not worth the hand-over.
 const PARSE_ASIDE_BYTES: usize = 64 * 1024;
 
-async fn parse(req: Request, limit: usize) -> Result<SaveConversationBody, ApiError> {
-    if body::bytes(&req).len() <= PARSE_ASIDE_BYTES {
-        return body::json(&req, limit);
+async fn parse(
+    headers: HeaderMap,
+    raw: Bytes,
+    limit: usize,
+) -> Result<SaveConversationBody, ApiError> {
+    if raw.len() <= PARSE_ASIDE_BYTES {
+        return body::json(&headers, &raw, limit);
     }
-    tokio::task::spawn_blocking(move || body::json(&req, limit))
+    tokio::task::spawn_blocking(move || body::json(&headers, &raw, limit))
         .await
         .map_err(ApiError::internal)?
 }
 
-async fn save(state: &AppState, req: Request) -> HandlerResult {
-    let caller = identify(&req, &state.keys).optional();
-    let bucket = address_bucket(&request::source_ip(&req));
-    let input = parse(req, state.config.http.max_transcript_bytes).await?;
+async fn save(
+    State(state): State<AppState>,
+    caller: Option<Caller>,
+    ClientAddress(address): ClientAddress,
+    headers: HeaderMap,
+    RawBody(raw): RawBody,
+) -> HandlerResult {
+    let bucket = address_bucket(&address);
+    let input = parse(headers, raw, state.config.http.max_transcript_bytes).await?;
     let transcript = Value::Object(input.transcript);
     let metadata = input.metadata.map(Value::Object);
     let limits = &state.config.auth.rate_limits;

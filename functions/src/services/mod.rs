@@ -2,63 +2,33 @@
 //! creating services (admins only).
 
 pub mod model;
+pub mod queries;
 
-use common::auth::Role;
-use common::auth::caller::identify;
-use common::{ApiError, AppState, HandlerResult, body, request, response};
-use http::{Method, StatusCode};
-use lambda_http::Request;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use common::auth::{Caller, Role};
+use common::extract::{Authed, Json};
+use common::{ApiError, AppState, HandlerResult, request, response, session};
+use http::{StatusCode, Uri};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use validator::{Validate, ValidationError};
 
-use crate::routes::{Function, method_not_allowed};
-use crate::session::{caller_role, session_gone, unless_session_gone, with_caller};
-use model::{Service, service_columns};
+use queries::NewService;
 
-pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
-    match *req.method() {
-        Method::GET => list(state, req).await,
-        Method::POST => create(state, req).await,
-        _ => Err(method_not_allowed(Function::Services)),
-    }
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/services", get(list).post(create))
 }
 
-crate::lambda_handler!();
-
-const ACTIVE: &str = concat!(
-    "SELECT ",
-    service_columns!(),
-    " FROM services s WHERE s.is_active ORDER BY s.name, s.id"
-);
-
-/// Inactive services too, but only when the caller's live session belongs to an admin.
-const ALL_FOR_ADMIN: &str = with_caller!(
-    "SELECT ",
-    service_columns!(),
-    " FROM services s WHERE s.is_active OR EXISTS (SELECT 1 FROM caller WHERE role = 'ADMIN') ",
-    "ORDER BY s.name, s.id"
-);
-
-async fn list(state: &AppState, req: Request) -> HandlerResult {
-    let include_inactive = request::query(&req, "includeInactive").as_deref() == Some("true");
-    // The token matters only to an admin asking for inactive services too.
-    let caller = include_inactive
-        .then(|| identify(&req, &state.keys).optional())
-        .flatten();
+async fn list(State(state): State<AppState>, uri: Uri, caller: Option<Caller>) -> HandlerResult {
+    let include_inactive = request::query(&uri, "includeInactive").as_deref() == Some("true");
     let db = state.db().await?;
-    let rows = match caller {
-        Some(caller) => {
-            db.query(
-                ALL_FOR_ADMIN,
-                &[&caller.session_id, &caller.user_id],
-                "list services",
-            )
-            .await?
-        }
-        _ => db.query(ACTIVE, &[], "list services").await?,
+    // The token matters only to an admin asking for inactive services too.
+    let services = match caller.filter(|_| include_inactive) {
+        Some(caller) => queries::all_for_admin(&db, &caller).await?,
+        None => queries::active(&db).await?,
     };
-    let services: Vec<Service> = rows.iter().map(Service::from_row).collect();
     Ok(response::success(StatusCode::OK, &services))
 }
 
@@ -108,58 +78,33 @@ fn valid_price(n: &serde_json::Number) -> Result<(), ValidationError> {
     }
 }
 
-const CALLER_ROLE: &str = with_caller!("SELECT role AS caller_role FROM caller");
-
-const INSERT: &str = concat!(
-    "WITH s AS (INSERT INTO services (name, description, duration, price, is_active) ",
-    "VALUES ($1, $2, $3, $4, $5) RETURNING *) SELECT ",
-    service_columns!(),
-    " FROM s"
-);
-
-async fn create(state: &AppState, req: Request) -> HandlerResult {
-    let caller = identify(&req, &state.keys).required()?;
-    let input: CreateServiceBody = unless_session_gone(
-        state,
-        &caller,
-        body::json(&req, state.config.http.max_body_bytes),
-    )
-    .await?;
-    let db = state.db().await?;
-    let row = db
-        .query_opt(
-            CALLER_ROLE,
-            &[&caller.session_id, &caller.user_id],
-            "check caller role",
-        )
-        .await?
-        .ok_or_else(session_gone)?;
-    if caller_role(&row)? != Role::Admin {
+async fn create(
+    State(state): State<AppState>,
+    Authed {
+        caller,
+        input: Json(input),
+    }: Authed<Json<CreateServiceBody>>,
+) -> HandlerResult {
+    if session::role(&state, &caller).await? != Role::Admin {
         return Err(ApiError::Forbidden("Admin access required".into()));
     }
-    let price = input
-        .price
-        .as_ref()
-        .and_then(decimal)
-        .map(|d| d.round_dp(2));
-    let name = input.name.trim().to_string();
-    let row = db
-        .query_opt(
-            INSERT,
-            &[
-                &name,
-                &input.description,
-                &input.duration,
-                &price,
-                &input.is_active.unwrap_or(true),
-            ],
-            "insert service",
-        )
+    let new = NewService {
+        name: input.name.trim(),
+        description: input.description.as_deref(),
+        duration: input.duration,
+        price: input
+            .price
+            .as_ref()
+            .and_then(decimal)
+            .map(|d| d.round_dp(2)),
+        is_active: input.is_active.unwrap_or(true),
+    };
+    let service = queries::insert(&state.db().await?, &new)
         .await?
         .ok_or_else(|| ApiError::internal("service insert returned no row"))?;
     Ok(response::success_with_message(
         StatusCode::CREATED,
-        &Service::from_row(&row),
+        &service,
         "Service created successfully",
     ))
 }

@@ -1,29 +1,12 @@
-//! How services appear on the wire, and prices as exact decimals.
+//! Services as rows and on the wire, and prices as exact decimals.
 
 use chrono::{DateTime, Utc};
+use postgres_from_row::FromRow;
 use rust_decimal::Decimal;
 use serde::Serialize;
-use tokio_postgres::Row;
 use uuid::Uuid;
 
-/// Columns of a full service row, for `Service::from_row`.
-macro_rules! service_columns {
-    () => {
-        "s.id, s.name, s.description, s.duration, s.price, s.is_active, s.created_at, s.updated_at"
-    };
-}
-pub(crate) use service_columns;
-
-/// Columns of the service summary embedded in bookings, for `ServiceSummary::from_row`.
-macro_rules! service_summary_columns {
-    () => {
-        "s.id AS service_ref, s.name AS service_name, s.description AS service_description, \
-         s.duration AS service_duration, s.price AS service_price"
-    };
-}
-pub(crate) use service_summary_columns;
-
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct Service {
     pub id: Uuid,
@@ -39,40 +22,19 @@ pub struct Service {
     pub updated_at: DateTime<Utc>,
 }
 
-impl Service {
-    pub fn from_row(row: &Row) -> Self {
-        Self {
-            id: row.get("id"),
-            name: row.get("name"),
-            description: row.get("description"),
-            duration: row.get("duration"),
-            price: row.get("price"),
-            is_active: row.get("is_active"),
-            created_at: row.get("created_at"),
-            updated_at: row.get("updated_at"),
-        }
-    }
-}
-
-/// `service{id,name,description,duration,price}` inside a booking.
-#[derive(Debug, Clone, Serialize)]
+/// `service{id,name,description,duration,price}` inside a booking; its columns are prefixed
+/// (`service_name`...) where it shares a row with the booking.
+#[derive(Debug, Clone, Serialize, FromRow)]
 pub struct ServiceSummary {
+    #[from_row(rename = "service_ref")]
     pub id: Uuid,
+    #[from_row(rename = "service_name")]
     pub name: String,
+    #[from_row(rename = "service_description")]
     pub description: Option<String>,
+    #[from_row(rename = "service_duration")]
     pub duration: i32,
     #[serde(with = "rust_decimal::serde::float_option")]
+    #[from_row(rename = "service_price")]
     pub price: Option<Decimal>,
-}
-
-impl ServiceSummary {
-    pub fn from_row(row: &Row) -> Self {
-        Self {
-            id: row.get("service_ref"),
-            name: row.get("service_name"),
-            description: row.get("service_description"),
-            duration: row.get("service_duration"),
-            price: row.get("service_price"),
-        }
-    }
 }

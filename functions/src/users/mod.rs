@@ -4,33 +4,30 @@
 
 pub mod model;
 
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
 use common::auth::Role;
-use common::auth::caller::identify;
 use common::body::Patch;
 use common::error::OnConstraint;
+use common::extract::{Authed, Id, Input, Json};
 use common::validation::{person_name, phone};
-use common::{ApiError, AppState, HandlerResult, body, request, response};
-use http::{Method, StatusCode};
-use lambda_http::Request;
+use common::{ApiError, AppState, HandlerResult, response, session};
+use http::StatusCode;
+use http::request::Parts;
+use postgres_from_row::FromRow;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use validator::{Validate, ValidateEmail, ValidationError};
 
 use crate::auth::rate_limit;
 use crate::auth::reauth::{self, reauth_columns};
-use crate::routes::{Function, method_not_allowed};
-use crate::session::{caller_role, session_gone, unless_session_gone, with_caller};
+use common::db::query::ForCaller;
 use model::Profile;
 
-pub async fn handle(state: &AppState, req: Request) -> HandlerResult {
-    match *req.method() {
-        Method::GET => read(state, req).await,
-        Method::PUT => update(state, req).await,
-        _ => Err(method_not_allowed(Function::User)),
-    }
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/users/{id}", get(read).put(update))
 }
-
-crate::lambda_handler!();
 
 fn forbidden() -> ApiError {
     ApiError::Forbidden("You can only access your own profile".into())
@@ -49,53 +46,53 @@ fn check_access(caller_id: Uuid, role: Role, target: Uuid) -> Result<(), ApiErro
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, FromRow)]
 struct Counts {
+    #[from_row(rename = "booking_count")]
     bookings: i64,
+    #[from_row(rename = "conversation_count")]
     conversations: i64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, FromRow)]
 struct ProfileWithCounts {
     #[serde(flatten)]
+    #[from_row(flatten)]
     profile: Profile,
     #[serde(rename = "_count")]
+    #[from_row(flatten)]
     count: Counts,
 }
 
 /// The target's profile and counts, joined only when the caller may see them.
-const READ: &str = with_caller!(
-    "SELECT c.id AS caller_id, c.role AS caller_role, ",
-    "u.id, u.email, u.name, u.phone, u.role, u.created_at, u.updated_at, ",
-    "(SELECT count(*) FROM bookings WHERE user_id = u.id) AS booking_count, ",
-    "(SELECT count(*) FROM conversations WHERE user_id = u.id) AS conversation_count ",
-    "FROM caller c LEFT JOIN users u ON u.id = $3 AND (c.id = $3 OR c.role = 'ADMIN')"
-);
+const READ: &str = "\
+SELECT c.role AS caller_role, u.*,
+    (SELECT count(*) FROM bookings WHERE user_id = u.id) AS booking_count,
+    (SELECT count(*) FROM conversations WHERE user_id = u.id) AS conversation_count
+FROM live_caller($1, $2) c LEFT JOIN users u ON u.id = $3 AND (c.id = $3 OR c.role = 'ADMIN')";
 
-async fn read(state: &AppState, req: Request) -> HandlerResult {
-    let caller = identify(&req, &state.keys).required()?;
-    let id = unless_session_gone(state, &caller, request::path_id(&req)).await?;
-    let db = state.db().await?;
-    let row = db
-        .query_opt(
+async fn read(
+    State(state): State<AppState>,
+    Authed {
+        caller,
+        input: Id(id),
+    }: Authed<Id>,
+) -> HandlerResult {
+    let found: ForCaller<ProfileWithCounts> = state
+        .db()
+        .await?
+        .row(
             READ,
             &[&caller.session_id, &caller.user_id, &id],
             "read user",
         )
         .await?
-        .ok_or_else(session_gone)?;
-    check_access(caller.user_id, caller_role(&row)?, id)?;
-    if row.get::<_, Option<Uuid>>("id").is_none() {
-        return Err(not_found());
-    }
-    let body = ProfileWithCounts {
-        profile: Profile::from_row(&row)?,
-        count: Counts {
-            bookings: row.get("booking_count"),
-            conversations: row.get("conversation_count"),
-        },
-    };
-    Ok(response::success(StatusCode::OK, &body))
+        .ok_or_else(session::gone)?;
+    check_access(caller.user_id, found.role, id)?;
+    Ok(response::success(
+        StatusCode::OK,
+        &found.item.ok_or_else(not_found)?,
+    ))
 }
 
 /// `name` and `phone` may be `null` to clear them; `email` may change but not be removed, and
@@ -112,7 +109,7 @@ pub struct UpdateUserBody {
     #[serde(default)]
     #[validate(custom(function = "email_patch"))]
     pub email: Patch<String>,
-    /// Read only for a change of one's own email (see [`bounded_current_password`]).
+    /// Read only for a change of one's own email (see [`Edit`]).
     #[serde(default, rename = "currentPassword")]
     pub current_password: Option<String>,
 }
@@ -151,7 +148,7 @@ fn email_patch(email: &Patch<String>) -> Result<(), ValidationError> {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, FromRow)]
 #[serde(rename_all = "camelCase")]
 struct UpdatedUser {
     id: Uuid,
@@ -164,10 +161,10 @@ struct UpdatedUser {
 }
 
 /// The caller, and when the caller edits their own profile, what re-authentication needs.
-const CALLER: &str = with_caller!(
+const CALLER: &str = concat!(
     "SELECT c.id AS caller_id, c.role AS caller_role, ",
     reauth_columns!("$4"),
-    " FROM caller c LEFT JOIN users u ON u.id = c.id AND u.id = $3"
+    " FROM live_caller($1, $2) c LEFT JOIN users u ON u.id = c.id AND u.id = $3"
 );
 
 const UPDATE: &str = "\
@@ -189,25 +186,28 @@ fn patch_param(patch: &Patch<String>) -> (bool, Option<String>) {
 
 /// `currentPassword` is read only for a change of one's own email, but bounded whenever it is
 /// sent, as the documented schema says: an empty or oversized one is a malformed body.
-fn bounded_current_password(input: UpdateUserBody) -> Result<UpdateUserBody, ApiError> {
-    match &input.current_password {
-        Some(p) if !reauth::presentable(p) => Err(ApiError::validation(
-            "currentPassword",
-            "Must be 1 to 1024 characters",
-        )),
-        _ => Ok(input),
+struct Edit(UpdateUserBody);
+
+impl Input for Edit {
+    fn read(parts: &Parts, body: &[u8], state: &AppState) -> Result<Self, ApiError> {
+        let Json(input) = Json::<UpdateUserBody>::read(parts, body, state)?;
+        match &input.current_password {
+            Some(p) if !reauth::presentable(p) => Err(ApiError::validation(
+                "currentPassword",
+                "Must be 1 to 1024 characters",
+            )),
+            _ => Ok(Edit(input)),
+        }
     }
 }
 
-async fn update(state: &AppState, req: Request) -> HandlerResult {
-    let caller = identify(&req, &state.keys).required()?;
-    let id = unless_session_gone(state, &caller, request::path_id(&req)).await?;
-    let input: UpdateUserBody = unless_session_gone(
-        state,
-        &caller,
-        body::json(&req, state.config.http.max_body_bytes).and_then(bounded_current_password),
-    )
-    .await?;
+async fn update(
+    State(state): State<AppState>,
+    Authed {
+        caller,
+        input: (Id(id), Edit(input)),
+    }: Authed<(Id, Edit)>,
+) -> HandlerResult {
     let window = rate_limit::window_secs(&state.config.auth.rate_limits);
     let row = state
         .db()
@@ -218,8 +218,9 @@ async fn update(state: &AppState, req: Request) -> HandlerResult {
             "check caller",
         )
         .await?
-        .ok_or_else(session_gone)?;
-    check_access(caller.user_id, caller_role(&row)?, id)?;
+        .ok_or_else(session::gone)?;
+    let role: Role = row.try_get("caller_role").map_err(ApiError::internal)?;
+    check_access(caller.user_id, role, id)?;
     let email = input.email.as_value().map(|e| e.trim().to_string());
     // One's own email, changed (an administrator changing someone else's needs no password of
     // theirs: the contract asks it of the account's owner).
@@ -227,17 +228,17 @@ async fn update(state: &AppState, req: Request) -> HandlerResult {
     if let (Some(own), Some(new)) = (own, &email)
         && own != *new
     {
-        // An empty one was refused with the body (`bounded_current_password`).
+        // An empty one was refused with the body (`Edit`).
         let password = input.current_password.ok_or_else(|| {
             ApiError::validation("currentPassword", "Required to change your email")
         })?;
-        reauth::check(state, &row, password).await?;
+        reauth::check(&state, &row, password).await?;
     }
     let (set_name, name) = patch_param(&input.name);
     let (set_phone, phone) = patch_param(&input.phone);
     let db = state.db().await?;
-    let row = db
-        .query_opt(
+    let updated: UpdatedUser = db
+        .row(
             UPDATE,
             &[&id, &set_name, &name, &set_phone, &phone, &email],
             "update user",
@@ -247,18 +248,6 @@ async fn update(state: &AppState, req: Request) -> HandlerResult {
             ApiError::Conflict("Email is already in use".into())
         })?
         .ok_or_else(not_found)?;
-    let role = row
-        .get::<_, String>("role")
-        .parse()
-        .map_err(ApiError::internal)?;
-    let updated = UpdatedUser {
-        id: row.get("id"),
-        email: row.get("email"),
-        name: row.get("name"),
-        phone: row.get("phone"),
-        role,
-        updated_at: row.get("updated_at"),
-    };
     Ok(response::success_with_message(
         StatusCode::OK,
         &updated,

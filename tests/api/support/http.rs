@@ -1,11 +1,13 @@
-//! Requests as a browser or the voice agent sends them, through the same gateway as `cargo run`.
+//! Requests as a browser or the voice agent sends them, through the same app as `cargo run`.
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use booking_api::gateway::{self, Incoming};
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::response::Response;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, header};
-use lambda_http::Body;
 use serde_json::Value;
+use tower::ServiceExt;
 
 use super::{Session, TestApp, assert_envelope};
 
@@ -71,15 +73,23 @@ impl<'a> RequestBuilder<'a> {
         self
     }
 
-    async fn dispatch(self) -> lambda_http::Response<Body> {
-        let incoming = Incoming {
-            method: self.method,
-            uri: self.path.parse().expect("request path"),
-            headers: self.headers,
-            body: self.body,
-            source_ip: self.source_ip,
-        };
-        gateway::dispatch(&self.app.state, incoming).await
+    /// The response with its body read whole.
+    async fn dispatch(mut self) -> (http::response::Parts, Vec<u8>) {
+        if !self.headers.contains_key(header::HOST) {
+            self.headers
+                .insert(header::HOST, HeaderValue::from_static("localhost"));
+        }
+        let mut req = http::Request::new(Body::from(self.body));
+        *req.method_mut() = self.method;
+        *req.uri_mut() = self.path.parse().expect("request path");
+        *req.headers_mut() = self.headers;
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::new(self.source_ip, 50000)));
+        let resp = booking_api::server::app(self.app.state.clone())
+            .oneshot(req)
+            .await
+            .unwrap_or_else(|e| match e {});
+        read(resp).await
     }
 
     pub async fn send(self) -> TestResponse {
@@ -89,14 +99,11 @@ impl<'a> RequestBuilder<'a> {
     /// Status and body text, for bodies serde_json cannot read back (numbers beyond f64's
     /// range, which JSON allows and browsers read).
     pub async fn send_for_text(self) -> (u16, String) {
-        let resp = self.dispatch().await;
-        let status = resp.status().as_u16();
-        let text = match resp.into_body() {
-            Body::Text(t) => t,
-            Body::Binary(b) => String::from_utf8(b).expect("UTF-8 body"),
-            _ => String::new(),
-        };
-        (status, text)
+        let (parts, body) = self.dispatch().await;
+        (
+            parts.status.as_u16(),
+            String::from_utf8(body).expect("UTF-8 body"),
+        )
     }
 }
 
@@ -108,15 +115,19 @@ pub struct TestResponse {
     pub body: Value,
 }
 
-impl From<lambda_http::Response<Body>> for TestResponse {
-    fn from(resp: lambda_http::Response<Body>) -> Self {
-        let status = resp.status().as_u16();
-        let (parts, body) = resp.into_parts();
-        let bytes: &[u8] = match &body {
-            Body::Text(t) => t.as_bytes(),
-            Body::Binary(b) => b,
-            _ => &[],
-        };
+/// A response's head and its body read whole.
+pub async fn read(resp: Response) -> (http::response::Parts, Vec<u8>) {
+    let (parts, body) = resp.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .expect("response body");
+    (parts, bytes.to_vec())
+}
+
+impl From<(http::response::Parts, Vec<u8>)> for TestResponse {
+    fn from((parts, bytes): (http::response::Parts, Vec<u8>)) -> Self {
+        let status = parts.status.as_u16();
+        let bytes: &[u8] = &bytes;
         let body: Value = serde_json::from_slice(bytes).unwrap_or_else(|e| {
             panic!(
                 "status {status}: body is not JSON ({e}): {}",

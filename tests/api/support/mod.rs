@@ -1,8 +1,9 @@
 //! Test support: a real PostgreSQL (a throwaway cluster, or TEST_DATABASE_URL), a database per
-//! test cloned from a migrated template, and requests sent through the same in-process gateway
-//! as `cargo run`, so a test reads like the contract it checks.
+//! test cloned from a migrated template, and requests sent through the same in-process app as
+//! `cargo run`, so a test reads like the contract it checks.
 
 pub mod http;
+pub mod routes;
 pub mod startup_guard;
 
 use std::collections::HashMap;
@@ -198,10 +199,9 @@ impl TestAppBuilder {
         self
     }
 
-    /// `size` pooled connections, each taking up to `depth` requests at a time.
-    pub fn connections(self, size: usize, depth: usize) -> Self {
+    /// At most `size` pooled connections.
+    pub fn pool(self, size: usize) -> Self {
         self.env("DB_POOL_SIZE", &size.to_string())
-            .env("DB_PIPELINE_DEPTH", &depth.to_string())
     }
 
     /// Starts from the seed data of `cargo run` instead of an empty schema.

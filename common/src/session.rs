@@ -1,0 +1,48 @@
+//! The caller's session as the database sees it. Handlers check it inside their own first
+//! statement (through the `live_caller` SQL function), so one round trip both proves the session
+//! is live (not revoked, not expired, user not deleted) and does the work.
+
+use crate::auth::{Caller, Role};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The 401 for a token whose session is gone.
+pub fn gone() -> ApiError {
+    ApiError::Unauthorized("Invalid or expired token")
+}
+
+/// `refusal`, or the 401 if the caller's session is gone.
+pub async fn unless_gone(state: &AppState, caller: &Caller, refusal: ApiError) -> ApiError {
+    let live = async {
+        state
+            .db()
+            .await?
+            .query_opt(
+                "SELECT 1 FROM live_caller($1, $2)",
+                &[&caller.session_id, &caller.user_id],
+                "check session",
+            )
+            .await
+            .map_err(ApiError::from)
+    };
+    match live.await {
+        Ok(Some(_)) => refusal,
+        Ok(None) => gone(),
+        Err(err) => err,
+    }
+}
+
+/// The caller's current role, or the 401 if the session is gone.
+pub async fn role(state: &AppState, caller: &Caller) -> Result<Role, ApiError> {
+    let row = state
+        .db()
+        .await?
+        .query_opt(
+            "SELECT role FROM live_caller($1, $2)",
+            &[&caller.session_id, &caller.user_id],
+            "check caller role",
+        )
+        .await?
+        .ok_or_else(gone)?;
+    row.try_get(0).map_err(ApiError::internal)
+}
