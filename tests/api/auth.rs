@@ -108,11 +108,7 @@ async fn register_refuses_passwords_bcrypt_would_truncate() {
     let exact = "é".repeat(35) + "x"; // 71 bytes
     app.register("exact@example.com", &exact).await;
     let prefix = &exact[..exact.len() - 1];
-    app.post("/api/auth/login")
-        .json(json!({"email": "exact@example.com", "password": prefix}))
-        .send()
-        .await
-        .expect(401);
+    app.login("exact@example.com", prefix).await.expect(401);
 }
 
 #[tokio::test]
@@ -149,11 +145,7 @@ async fn concurrent_registrations_of_one_email_give_one_account() {
 async fn login_sets_the_cookie_and_matches_email_case_insensitively() {
     let app = TestApp::spawn().await;
     let session = app.register("case@example.com", "password123").await;
-    let resp = app
-        .post("/api/auth/login")
-        .json(json!({"email": "CASE@Example.COM", "password": "password123"}))
-        .send()
-        .await;
+    let resp = app.login("CASE@Example.COM", "password123").await;
     resp.expect(200);
     assert_eq!(resp.data()["user"]["id"], session.user_id.to_string());
     assert!(resp.data()["user"].get("passwordHash").is_none());
@@ -165,16 +157,8 @@ async fn login_sets_the_cookie_and_matches_email_case_insensitively() {
 async fn login_failures_are_indistinguishable() {
     let app = TestApp::spawn().await;
     app.register("known@example.com", "password123").await;
-    let wrong_password = app
-        .post("/api/auth/login")
-        .json(json!({"email": "known@example.com", "password": "wrong-password"}))
-        .send()
-        .await;
-    let unknown_email = app
-        .post("/api/auth/login")
-        .json(json!({"email": "nobody@example.com", "password": "wrong-password"}))
-        .send()
-        .await;
+    let wrong_password = app.login("known@example.com", "wrong-password").await;
+    let unknown_email = app.login("nobody@example.com", "wrong-password").await;
     wrong_password.expect(401);
     unknown_email.expect(401);
     assert_eq!(wrong_password.body, unknown_email.body);
@@ -232,10 +216,7 @@ async fn logout_revokes_the_token_on_every_protected_route() {
     let session = app.admin().await;
     let service = app.service("Haircut", 30, true).await;
     let booking = app
-        .post("/api/bookings")
-        .as_(&session)
-        .json(json!({"serviceId": service, "scheduledAt": crate::support::future(3, 10), "duration": 30}))
-        .send()
+        .book(&session, service, crate::support::future(3, 10), 30)
         .await;
     booking.expect(201);
     let booking_id = booking.data()["id"].as_str().unwrap().to_string();
@@ -286,11 +267,7 @@ async fn logout_without_a_token_still_clears_the_cookie() {
 async fn logout_leaves_other_sessions_of_the_user_alone() {
     let app = TestApp::spawn().await;
     let first = app.register("two@example.com", "password123").await;
-    let second = app
-        .post("/api/auth/login")
-        .json(json!({"email": "two@example.com", "password": "password123"}))
-        .send()
-        .await;
+    let second = app.login("two@example.com", "password123").await;
     second.expect(200);
     let second_token = second.data()["token"].as_str().unwrap().to_string();
     app.post("/api/auth/logout")
@@ -312,11 +289,7 @@ async fn logout_leaves_other_sessions_of_the_user_alone() {
 
 /// Another session of `email`, by logging in again.
 async fn login(app: &TestApp, email: &str, password: &str) -> Session {
-    let resp = app
-        .post("/api/auth/login")
-        .json(json!({"email": email, "password": password}))
-        .send()
-        .await;
+    let resp = app.login(email, password).await;
     resp.expect(200);
     Session {
         token: resp.data()["token"].as_str().unwrap().to_string(),
@@ -407,9 +380,7 @@ async fn password_change_needs_the_current_password_and_ends_the_other_sessions(
     assert_eq!(me(&app, &caller).await, 200, "the caller's session stays");
     assert_eq!(me(&app, &other).await, 401, "every other session ends");
     assert_eq!(me(&app, &stranger).await, 200);
-    app.post("/api/auth/login")
-        .json(json!({"email": "change@example.com", "password": "password123"}))
-        .send()
+    app.login("change@example.com", "password123")
         .await
         .expect(401);
     login(&app, "change@example.com", "new-password-1").await;
@@ -483,9 +454,7 @@ async fn wrong_current_passwords_count_as_failed_logins() {
     let locked = change("password123").await;
     locked.expect(429);
     assert!(locked.header("retry-after").is_some());
-    app.post("/api/auth/login")
-        .json(json!({"email": "guessed@example.com", "password": "password123"}))
-        .send()
+    app.login("guessed@example.com", "password123")
         .await
         .expect(429);
 }
@@ -529,9 +498,7 @@ async fn logins_and_registrations_give_their_connection_back_while_bcrypt_runs()
         .post("/api/auth/register")
         .json(json!({"email": "slow@example.com", "password": "password123"}));
     assert_eq!(finished_first(&app, register).await, "services");
-    app.post("/api/auth/login")
-        .json(json!({"email": "slow@example.com", "password": "password123"}))
-        .send()
+    app.login("slow@example.com", "password123")
         .await
         .expect(200);
 }

@@ -53,11 +53,7 @@ async fn timed(req: crate::support::RequestBuilder<'_>) -> (TestResponse, Durati
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_outage_is_503_and_service_recovers_without_a_restart() {
     let (app, mut cluster) = app_on_own_cluster().await;
-    let login = app
-        .post("/api/auth/login")
-        .json(json!({"email": "user@example.com", "password": "password123"}))
-        .send()
-        .await;
+    let login = app.login("user@example.com", "password123").await;
     login.expect(200);
     let token = login.data()["token"].as_str().unwrap().to_string();
     app.get("/api/bookings")

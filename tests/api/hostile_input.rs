@@ -168,12 +168,7 @@ async fn dates_ids_and_numbers_out_of_range() {
         "+275760-09-13T00:00:00Z",
         "",
     ] {
-        let resp = app
-            .post("/api/bookings")
-            .as_(&user)
-            .json(json!({"serviceId": service, "scheduledAt": at, "duration": 30}))
-            .send()
-            .await;
+        let resp = app.book(&user, service, at, 30).await;
         resp.expect(400);
         assert_eq!(resp.invalid_fields(), ["scheduledAt"], "{at}");
     }
@@ -184,12 +179,7 @@ async fn dates_ids_and_numbers_out_of_range() {
         json!(1441),
         json!(null),
     ] {
-        let resp = app
-            .post("/api/bookings")
-            .as_(&user)
-            .json(json!({"serviceId": service, "scheduledAt": future(2, 10), "duration": duration}))
-            .send()
-            .await;
+        let resp = app.book(&user, service, future(2, 10), &duration).await;
         resp.expect(400);
         assert_eq!(resp.invalid_fields(), ["duration"], "{duration}");
     }

@@ -11,12 +11,7 @@ async fn reads_take_one_round_trip_and_writes_at_most_two() {
     let user = app.user().await;
     let admin = app.admin().await;
     let service = app.service("Haircut", 30, true).await;
-    let created = app
-        .post("/api/bookings")
-        .as_(&user)
-        .json(json!({"serviceId": service, "scheduledAt": future(2, 10), "duration": 30}))
-        .send()
-        .await;
+    let created = app.book(&user, service, future(2, 10), 30).await;
     let booking = created.data()["id"].as_str().unwrap().to_string();
     let user_path = format!("/api/users/{}", user.user_id);
     let booking_path = format!("/api/bookings/{booking}");

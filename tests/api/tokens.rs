@@ -152,10 +152,7 @@ async fn hostile_tokens_are_refused_everywhere() {
     let session = app.admin().await;
     let service = app.service("Haircut", 30, true).await;
     let booking = app
-        .post("/api/bookings")
-        .as_(&session)
-        .json(json!({"serviceId": service, "scheduledAt": crate::support::future(2, 10), "duration": 30}))
-        .send()
+        .book(&session, service, crate::support::future(2, 10), 30)
         .await;
     let booking = booking.data()["id"].as_str().unwrap().to_string();
     let routes = protected_routes(&session, &booking);

@@ -10,10 +10,7 @@ async fn get_shows_the_profile_with_counts_to_self_and_admin() {
     let user = app.user().await;
     let admin = app.admin().await;
     let service = app.service("Haircut", 30, true).await;
-    app.post("/api/bookings")
-        .as_(&user)
-        .json(json!({"serviceId": service, "scheduledAt": crate::support::future(2, 10), "duration": 30}))
-        .send()
+    app.book(&user, service, crate::support::future(2, 10), 30)
         .await
         .expect(201);
     app.post("/api/conversations")
@@ -114,9 +111,7 @@ async fn put_updates_name_phone_and_email() {
     assert!(u["updatedAt"].is_string());
     // The session survives an email change, and login takes the new address.
     app.get("/api/auth/me").as_(&user).send().await.expect(200);
-    app.post("/api/auth/login")
-        .json(json!({"email": "grace@example.com", "password": "password123"}))
-        .send()
+    app.login("grace@example.com", "password123")
         .await
         .expect(200);
     // null clears the optional fields.
@@ -315,9 +310,5 @@ async fn wrong_passwords_for_an_email_change_count_as_failed_logins() {
         .send()
         .await
         .expect(429);
-    app.post("/api/auth/login")
-        .json(json!({"email": user.email, "password": "password123"}))
-        .send()
-        .await
-        .expect(429);
+    app.login(user.email, "password123").await.expect(429);
 }

@@ -386,16 +386,29 @@ impl TestApp {
             .get(0)
     }
 
+    /// `who` asks for `service` at `at` for `duration` minutes.
+    pub async fn book(
+        &self,
+        who: &Session,
+        service: impl serde::Serialize,
+        at: impl AsRef<str>,
+        duration: impl serde::Serialize,
+    ) -> TestResponse {
+        let body = json!({"serviceId": service, "scheduledAt": at.as_ref(), "duration": duration});
+        self.post("/api/bookings").as_(who).json(body).send().await
+    }
+
     /// Books `service` for `who` at `at` and returns the booking's id.
     pub async fn booking(&self, who: &Session, service: Uuid, at: &str, duration: i32) -> String {
-        let resp = self
-            .post("/api/bookings")
-            .as_(who)
-            .json(json!({"serviceId": service, "scheduledAt": at, "duration": duration}))
-            .send()
-            .await;
+        let resp = self.book(who, service, at, duration).await;
         resp.expect(201);
         resp.data()["id"].as_str().expect("booking id").to_string()
+    }
+
+    /// A login attempt.
+    pub async fn login(&self, email: impl AsRef<str>, password: impl AsRef<str>) -> TestResponse {
+        let body = json!({"email": email.as_ref(), "password": password.as_ref()});
+        self.post("/api/auth/login").json(body).send().await
     }
 
     /// Statements sent by handlers so far.
