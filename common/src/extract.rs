@@ -131,10 +131,7 @@ impl<T: FromQuery> Input for Query<T> {
 /// A protected route's caller with the request's input. A refused input from a caller whose
 /// session is gone is answered 401, so a revoked token is refused the same way whatever it
 /// sends; that check costs a round trip on the refusal path only.
-pub struct Authed<T> {
-    pub caller: Caller,
-    pub input: T,
-}
+pub struct Authed<T>(pub Caller, pub T);
 
 impl<T: Input + Send> FromRequest<AppState> for Authed<T> {
     type Rejection = ApiError;
@@ -145,7 +142,7 @@ impl<T: Input + Send> FromRequest<AppState> for Authed<T> {
             Identity::of_request(&parts.extensions, &parts.headers, &state.keys).required()?;
         let body = collect(body).await?;
         match T::read(&parts, &body, state) {
-            Ok(input) => Ok(Self { caller, input }),
+            Ok(input) => Ok(Self(caller, input)),
             Err(refusal) => Err(crate::session::unless_gone(state, &caller, refusal).await),
         }
     }

@@ -11,38 +11,33 @@ pub fn gone() -> ApiError {
     ApiError::Unauthorized("Invalid or expired token")
 }
 
-/// `refusal`, or the 401 if the caller's session is gone.
-pub async fn unless_gone(state: &AppState, caller: &Caller, refusal: ApiError) -> ApiError {
-    let live = async {
-        state
-            .db()
-            .await?
-            .query_opt(
-                "SELECT 1 FROM live_caller($1, $2)",
-                &[&caller.session_id, &caller.user_id],
-                "check session",
-            )
-            .await
-            .map_err(ApiError::from)
-    };
-    match live.await {
-        Ok(Some(_)) => refusal,
-        Ok(None) => gone(),
-        Err(err) => err,
-    }
-}
-
-/// The caller's current role, or the 401 if the session is gone.
-pub async fn role(state: &AppState, caller: &Caller) -> Result<Role, ApiError> {
+/// The caller's current role while the session is live.
+async fn live_role(state: &AppState, caller: &Caller) -> Result<Option<Role>, ApiError> {
     let row = state
         .db()
         .await?
         .query_opt(
             "SELECT role FROM live_caller($1, $2)",
             &[&caller.session_id, &caller.user_id],
-            "check caller role",
+            "check session",
         )
-        .await?
-        .ok_or_else(gone)?;
-    row.try_get(0).map_err(ApiError::internal)
+        .await?;
+    row.map(|r| r.try_get(0))
+        .transpose()
+        .map_err(ApiError::internal)
+}
+
+/// `refusal`, or the 401 if the caller's session is gone.
+pub async fn unless_gone(state: &AppState, caller: &Caller, refusal: ApiError) -> ApiError {
+    match live_role(state, caller).await {
+        Ok(Some(_)) => refusal,
+        Ok(None) => gone(),
+        Err(err) => err,
+    }
+}
+
+/// The caller's current role (the database's, not the token's), or the 401 if the session is
+/// gone.
+pub async fn role(state: &AppState, caller: &Caller) -> Result<Role, ApiError> {
+    live_role(state, caller).await?.ok_or_else(gone)
 }

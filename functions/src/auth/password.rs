@@ -79,10 +79,7 @@ pub fn router() -> Router<AppState> {
 
 async fn change_password(
     State(state): State<AppState>,
-    Authed {
-        caller,
-        input: Json(input),
-    }: Authed<Json<ChangePasswordBody>>,
+    Authed(caller, Json(input)): Authed<Json<ChangePasswordBody>>,
 ) -> HandlerResult {
     let window = rate_limit::window_secs(&state.config.auth.rate_limits);
     let row = state

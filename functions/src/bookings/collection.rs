@@ -54,10 +54,7 @@ impl FromQuery for ListFilter {
 
 async fn list(
     State(state): State<AppState>,
-    Authed {
-        caller,
-        input: Query(filter),
-    }: Authed<Query<ListFilter>>,
+    Authed(caller, Query(filter)): Authed<Query<ListFilter>>,
 ) -> HandlerResult {
     let bookings = queries::list(&state.db().await?, &caller, &filter)
         .await?
@@ -87,10 +84,7 @@ impl common::body::JsonBody for CreateBookingBody {
 
 async fn create(
     State(state): State<AppState>,
-    Authed {
-        caller,
-        input: Json(input),
-    }: Authed<Json<CreateBookingBody>>,
+    Authed(caller, Json(input)): Authed<Json<CreateBookingBody>>,
 ) -> HandlerResult {
     let db = state.db().await?;
     let prospect = queries::prospect(&db, &caller, input.service_id, input.scheduled_at)

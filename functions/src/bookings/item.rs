@@ -38,13 +38,7 @@ fn actor(caller: &Caller, role: Role, owner_id: Uuid) -> Result<Actor, ApiError>
     }
 }
 
-async fn read(
-    State(state): State<AppState>,
-    Authed {
-        caller,
-        input: Id(id),
-    }: Authed<Id>,
-) -> HandlerResult {
+async fn read(State(state): State<AppState>, Authed(caller, Id(id)): Authed<Id>) -> HandlerResult {
     let found = queries::read(&state.db().await?, &caller, id)
         .await?
         .ok_or_else(session::gone)?;
@@ -148,10 +142,7 @@ async fn apply(
 
 async fn update(
     State(state): State<AppState>,
-    Authed {
-        caller,
-        input: (Id(id), Json(change)),
-    }: Authed<(Id, Json<UpdateBookingBody>)>,
+    Authed(caller, (Id(id), Json(change))): Authed<(Id, Json<UpdateBookingBody>)>,
 ) -> HandlerResult {
     let booking = apply(&state, &caller, id, change).await?;
     Ok(response::success_with_message(
@@ -163,10 +154,7 @@ async fn update(
 
 async fn cancel(
     State(state): State<AppState>,
-    Authed {
-        caller,
-        input: Id(id),
-    }: Authed<Id>,
+    Authed(caller, Id(id)): Authed<Id>,
 ) -> HandlerResult {
     let change = UpdateBookingBody {
         scheduled_at: None,

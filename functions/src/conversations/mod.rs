@@ -102,10 +102,7 @@ const LIST: &str = concat!(
 
 async fn list(
     State(state): State<AppState>,
-    Authed {
-        caller,
-        input: Query(page),
-    }: Authed<Query<Page>>,
+    Authed(caller, Query(page)): Authed<Query<Page>>,
 ) -> HandlerResult {
     let db = state.db().await?;
     let rows = db

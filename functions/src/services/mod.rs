@@ -80,10 +80,7 @@ fn valid_price(n: &serde_json::Number) -> Result<(), ValidationError> {
 
 async fn create(
     State(state): State<AppState>,
-    Authed {
-        caller,
-        input: Json(input),
-    }: Authed<Json<CreateServiceBody>>,
+    Authed(caller, Json(input)): Authed<Json<CreateServiceBody>>,
 ) -> HandlerResult {
     if session::role(&state, &caller).await? != Role::Admin {
         return Err(ApiError::Forbidden("Admin access required".into()));

@@ -71,13 +71,7 @@ SELECT c.role AS caller_role, u.*,
     (SELECT count(*) FROM conversations WHERE user_id = u.id) AS conversation_count
 FROM live_caller($1, $2) c LEFT JOIN users u ON u.id = $3 AND (c.id = $3 OR c.role = 'ADMIN')";
 
-async fn read(
-    State(state): State<AppState>,
-    Authed {
-        caller,
-        input: Id(id),
-    }: Authed<Id>,
-) -> HandlerResult {
+async fn read(State(state): State<AppState>, Authed(caller, Id(id)): Authed<Id>) -> HandlerResult {
     let found: ForCaller<ProfileWithCounts> = state
         .db()
         .await?
@@ -203,10 +197,7 @@ impl Input for Edit {
 
 async fn update(
     State(state): State<AppState>,
-    Authed {
-        caller,
-        input: (Id(id), Edit(input)),
-    }: Authed<(Id, Edit)>,
+    Authed(caller, (Id(id), Edit(input))): Authed<(Id, Edit)>,
 ) -> HandlerResult {
     let window = rate_limit::window_secs(&state.config.auth.rate_limits);
     let row = state
