@@ -236,7 +236,7 @@ fn message_of(err: &ValidationError) -> String {
     }
 }
 
-fn error(code: &'static str, message: &'static str) -> ValidationError {
+pub fn error(code: &'static str, message: &'static str) -> ValidationError {
     ValidationError::new(code).with_message(Cow::Borrowed(message))
 }
 
@@ -250,38 +250,6 @@ pub fn password_bytes(password: &str) -> Result<(), ValidationError> {
             "password_too_long",
             "Password must be at most 71 bytes",
         ));
-    }
-    Ok(())
-}
-
-/// A display name: at least 2 characters once trimmed, at most 100.
-pub fn person_name(name: &str) -> Result<(), ValidationError> {
-    let n = name.trim().chars().count();
-    if n < 2 {
-        return Err(error(
-            "name_too_short",
-            "Name must be at least 2 characters",
-        ));
-    }
-    if n > 100 {
-        return Err(error(
-            "name_too_long",
-            "Name must be at most 100 characters",
-        ));
-    }
-    Ok(())
-}
-
-/// A phone number as people type it: digits with optional `+`, spaces, dots, dashes and
-/// parentheses; 3 to 32 characters with at least 3 digits.
-pub fn phone(phone: &str) -> Result<(), ValidationError> {
-    let p = phone.trim();
-    let allowed = p
-        .chars()
-        .all(|c| c.is_ascii_digit() || " +-().".contains(c));
-    let digits = p.chars().filter(char::is_ascii_digit).count();
-    if !allowed || digits < 3 || p.len() > 32 {
-        return Err(error("phone", "Invalid phone number"));
     }
     Ok(())
 }
@@ -362,15 +330,5 @@ mod tests {
         assert!(password_bytes(&"a".repeat(72)).is_err());
         // 24 three-byte characters are 72 bytes.
         assert!(password_bytes(&"€".repeat(24)).is_err());
-    }
-
-    #[test]
-    fn names_and_phones() {
-        assert!(person_name(" A ").is_err());
-        assert!(person_name("Al").is_ok());
-        assert!(person_name("名前").is_ok());
-        assert!(phone("+1 (555) 123-4567").is_ok());
-        assert!(phone("call me").is_err());
-        assert!(phone("12").is_err());
     }
 }

@@ -5,6 +5,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
 use chrono::{DateTime, Utc};
+use common::domain::{Email, Text};
 use common::error::ApiError;
 use common::extract::{ClientAddress, Json};
 use common::{AppState, HandlerResult};
@@ -23,11 +24,8 @@ use postgres_from_row::FromRow;
 
 #[derive(Debug, Deserialize, Validate)]
 pub struct LoginBody {
-    #[validate(
-        email(message = "Invalid email address"),
-        length(max = 254, message = "Email must be at most 254 characters")
-    )]
-    pub email: String,
+    #[validate(custom(function = Text::rule))]
+    pub email: Email,
     // Only bounded here: a wrong length is just a wrong password, answered 401 like any other.
     #[validate(length(min = 1, max = 1024, message = "Password is required"))]
     pub password: String,
@@ -100,7 +98,7 @@ async fn login(
                 &rate_limit::address_bucket(&address),
                 &address,
                 &window,
-                &input.email.trim(),
+                &input.email.as_str(),
                 &limits.attempts_per_address,
                 &limits.login_failures_per_account_address,
                 &limits.login_failures_per_account,

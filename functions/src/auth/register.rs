@@ -3,9 +3,10 @@
 use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
+use common::domain::{Email, PersonName, Phone, Text};
 use common::error::OnConstraint;
 use common::extract::{ClientAddress, Json};
-use common::validation::{password_bytes, person_name};
+use common::validation::password_bytes;
 use common::{ApiError, AppState, HandlerResult};
 use http::StatusCode;
 use secrecy::SecretString;
@@ -20,20 +21,17 @@ use postgres_from_row::FromRow;
 #[derive(Debug, Deserialize, Validate)]
 #[serde(rename_all = "camelCase")]
 pub struct RegisterBody {
-    #[validate(
-        email(message = "Invalid email address"),
-        length(max = 254, message = "Email must be at most 254 characters")
-    )]
-    pub email: String,
+    #[validate(custom(function = Text::rule))]
+    pub email: Email,
     #[validate(
         length(min = 8, message = "Password must be at least 8 characters"),
         custom(function = password_bytes)
     )]
     pub password: String,
-    #[validate(custom(function = person_name))]
-    pub name: Option<String>,
-    #[validate(custom(function = common::validation::phone))]
-    pub phone: Option<String>,
+    #[validate(custom(function = Text::rule))]
+    pub name: Option<PersonName>,
+    #[validate(custom(function = Text::rule))]
+    pub phone: Option<Phone>,
 }
 
 impl common::body::JsonBody for RegisterBody {
@@ -61,7 +59,7 @@ async fn register(
     ClientAddress(address): ClientAddress,
     Json(input): Json<RegisterBody>,
 ) -> HandlerResult {
-    let email = input.email.trim().to_string();
+    let email = input.email.as_str();
     let db = state.db().await?;
     rate_limit::count_registration(&db, &state.config.auth.rate_limits, &address, &email).await?;
     // Back to the pool while bcrypt runs (a quarter of a second): other requests need it more.
@@ -71,8 +69,8 @@ async fn register(
         .hash(SecretString::from(input.password))
         .await?;
     let db = state.db().await?;
-    let name = input.name.map(|n| n.trim().to_string());
-    let phone = input.phone.map(|p| p.trim().to_string());
+    let name = input.name.as_ref().map(Text::as_str);
+    let phone = input.phone.as_ref().map(Text::as_str);
     let row = db
         .query_opt(
             CREATE_ACCOUNT,

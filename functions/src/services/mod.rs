@@ -8,6 +8,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 use common::auth::{Caller, Role};
+use common::domain::{PersonName, Text};
 use common::extract::{Authed, Json};
 use common::{ApiError, AppState, HandlerResult, request, response, session};
 use http::{StatusCode, Uri};
@@ -38,8 +39,8 @@ const MAX_PRICE: Decimal = Decimal::from_parts(1_410_065_407, 2, 0, false, 2);
 #[derive(Debug, Deserialize, Validate)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateServiceBody {
-    #[validate(custom(function = common::validation::person_name))]
-    pub name: String,
+    #[validate(custom(function = Text::rule))]
+    pub name: PersonName,
     #[validate(length(max = 2000, message = "Description must be at most 2000 characters"))]
     pub description: Option<String>,
     #[validate(range(
@@ -86,7 +87,7 @@ async fn create(
         return Err(ApiError::Forbidden("Admin access required".into()));
     }
     let new = NewService {
-        name: input.name.trim(),
+        name: input.name.as_str(),
         description: input.description.as_deref(),
         duration: input.duration,
         price: input

@@ -9,16 +9,16 @@ use axum::extract::State;
 use axum::routing::get;
 use common::auth::Role;
 use common::body::Patch;
+use common::domain::{Email, PersonName, Phone, Text, patch_rule};
 use common::error::OnConstraint;
 use common::extract::{Authed, Id, Input, Json};
-use common::validation::{person_name, phone};
 use common::{ApiError, AppState, HandlerResult, response, session};
 use http::StatusCode;
 use http::request::Parts;
 use postgres_from_row::FromRow;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-use validator::{Validate, ValidateEmail, ValidationError};
+use validator::{Validate, ValidationError};
 
 use crate::auth::rate_limit;
 use crate::auth::reauth::{self, reauth_columns};
@@ -95,14 +95,14 @@ async fn read(State(state): State<AppState>, Authed(caller, Id(id)): Authed<Id>)
 #[validate(schema(function = "validate_update"))]
 pub struct UpdateUserBody {
     #[serde(default)]
-    #[validate(custom(function = "name_patch"))]
-    pub name: Patch<String>,
+    #[validate(custom(function = patch_rule))]
+    pub name: Patch<PersonName>,
     #[serde(default)]
-    #[validate(custom(function = "phone_patch"))]
-    pub phone: Patch<String>,
+    #[validate(custom(function = patch_rule))]
+    pub phone: Patch<Phone>,
     #[serde(default)]
     #[validate(custom(function = "email_patch"))]
-    pub email: Patch<String>,
+    pub email: Patch<Email>,
     /// Read only for a change of one's own email (see [`Edit`]).
     #[serde(default, rename = "currentPassword")]
     pub current_password: Option<String>,
@@ -118,27 +118,13 @@ fn validate_update(body: &UpdateUserBody) -> Result<(), ValidationError> {
     Ok(())
 }
 
-fn name_patch(name: &Patch<String>) -> Result<(), ValidationError> {
-    name.as_value().map_or(Ok(()), |n| person_name(n))
-}
-
-fn phone_patch(number: &Patch<String>) -> Result<(), ValidationError> {
-    number.as_value().map_or(Ok(()), |n| phone(n))
-}
-
 /// An email may change but never be removed: every account signs in with one.
-fn email_patch(email: &Patch<String>) -> Result<(), ValidationError> {
-    let invalid = |code: &'static str, message: &'static str| {
-        Err(ValidationError::new(code).with_message(message.into()))
-    };
+fn email_patch(email: &Patch<Email>) -> Result<(), ValidationError> {
     match email {
-        Patch::Absent => Ok(()),
-        Patch::Null => invalid("required", "Email cannot be removed"),
-        Patch::Value(e) if !e.trim().validate_email() => invalid("email", "Invalid email address"),
-        Patch::Value(e) if e.trim().len() > 254 => {
-            invalid("length", "Email must be at most 254 characters")
+        Patch::Null => {
+            Err(ValidationError::new("required").with_message("Email cannot be removed".into()))
         }
-        Patch::Value(_) => Ok(()),
+        _ => patch_rule(email),
     }
 }
 
@@ -170,11 +156,12 @@ UPDATE users SET
 WHERE id = $1
 RETURNING id, email, name, phone, role, updated_at";
 
-fn patch_param(patch: &Patch<String>) -> (bool, Option<String>) {
+/// Whether the column changes, and to what.
+fn patch_param<T: Text>(patch: &Patch<T>) -> (bool, Option<&str>) {
     match patch {
         Patch::Absent => (false, None),
         Patch::Null => (true, None),
-        Patch::Value(v) => (true, Some(v.trim().to_string())),
+        Patch::Value(v) => (true, Some(v.as_str())),
     }
 }
 
@@ -212,12 +199,12 @@ async fn update(
         .ok_or_else(session::gone)?;
     let role: Role = row.try_get("caller_role").map_err(ApiError::internal)?;
     check_access(caller.user_id, role, id)?;
-    let email = input.email.as_value().map(|e| e.trim().to_string());
+    let email = input.email.as_value().map(Text::as_str);
     // One's own email, changed (an administrator changing someone else's needs no password of
     // theirs: the contract asks it of the account's owner).
     let own: Option<String> = row.get("account_email");
-    if let (Some(own), Some(new)) = (own, &email)
-        && own != *new
+    if let (Some(own), Some(new)) = (own, email)
+        && own != new
     {
         // An empty one was refused with the body (`Edit`).
         let password = input.current_password.ok_or_else(|| {

@@ -1,0 +1,145 @@
+//! What people type into the API's forms, each value owning its trimming and its rule, so a
+//! rule is written once. They deserialize as the text sent; `#[validate(custom(function =
+//! Text::rule))]` (and the like) checks them with the body's other rules, and `as_str` is the
+//! trimmed value a handler stores.
+
+use serde::{Deserialize, Serialize};
+use validator::{ValidateEmail, ValidationError};
+
+use crate::validation::error;
+
+/// A value typed as text.
+pub trait Text {
+    /// The text as sent.
+    fn raw(&self) -> &str;
+
+    /// Whether the value keeps its rule; the error names the rule broken.
+    fn rule(&self) -> Result<(), ValidationError>;
+
+    /// The value as stored: without surrounding whitespace.
+    fn as_str(&self) -> &str {
+        self.raw().trim()
+    }
+}
+
+/// `validator` hands an `Option`'s value to the rule by reference.
+impl<T: Text> Text for &T {
+    fn raw(&self) -> &str {
+        (**self).raw()
+    }
+
+    fn rule(&self) -> Result<(), ValidationError> {
+        (**self).rule()
+    }
+}
+
+/// The rule of an optional field: an absent one keeps it (for `#[validate(custom)]` on a
+/// [`crate::body::Patch`], whose `null` clears the field).
+pub fn patch_rule<T: Text>(patch: &crate::body::Patch<T>) -> Result<(), ValidationError> {
+    patch.as_value().map_or(Ok(()), T::rule)
+}
+
+macro_rules! trimmed_text {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+    };
+}
+
+trimmed_text!(
+    /// An email address: a valid one of at most 254 characters.
+    Email
+);
+trimmed_text!(
+    /// A display name: 2 to 100 characters.
+    PersonName
+);
+trimmed_text!(
+    /// A phone number as people type it: digits with optional `+`, spaces, dots, dashes and
+    /// parentheses; at most 32 characters with at least 3 digits.
+    Phone
+);
+
+impl Text for Email {
+    fn raw(&self) -> &str {
+        &self.0
+    }
+
+    fn rule(&self) -> Result<(), ValidationError> {
+        if !self.as_str().validate_email() {
+            return Err(error("email", "Invalid email address"));
+        }
+        if self.as_str().len() > 254 {
+            return Err(error("length", "Email must be at most 254 characters"));
+        }
+        Ok(())
+    }
+}
+
+impl Text for PersonName {
+    fn raw(&self) -> &str {
+        &self.0
+    }
+
+    fn rule(&self) -> Result<(), ValidationError> {
+        match self.as_str().chars().count() {
+            ..2 => Err(error(
+                "name_too_short",
+                "Name must be at least 2 characters",
+            )),
+            101.. => Err(error(
+                "name_too_long",
+                "Name must be at most 100 characters",
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Text for Phone {
+    fn raw(&self) -> &str {
+        &self.0
+    }
+
+    fn rule(&self) -> Result<(), ValidationError> {
+        let p = self.as_str();
+        let allowed = p
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+        let digits = p.chars().filter(char::is_ascii_digit).count();
+        if !allowed || digits < 3 || p.len() > 32 {
+            return Err(error("phone", "Invalid phone number"));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text<T: for<'de> Deserialize<'de>>(raw: &str) -> T {
+        serde_json::from_value(serde_json::Value::from(raw)).unwrap()
+    }
+
+    #[test]
+    fn each_value_trims_itself_and_keeps_its_rule() {
+        assert!(text::<PersonName>(" A ").rule().is_err());
+        assert!(text::<PersonName>("Al").rule().is_ok());
+        assert!(text::<PersonName>("名前").rule().is_ok());
+        assert_eq!(text::<PersonName>("  Ann ").as_str(), "Ann");
+        assert!(text::<Phone>("+1 (555) 123-4567").rule().is_ok());
+        assert!(text::<Phone>("call me").rule().is_err());
+        assert!(text::<Phone>("12").rule().is_err());
+        assert!(text::<Email>(" ann@example.com ").rule().is_ok());
+        assert_eq!(
+            text::<Email>(" ann@example.com ").as_str(),
+            "ann@example.com"
+        );
+        assert!(text::<Email>("ann").rule().is_err());
+        let long = format!("{}@example.com", "a".repeat(250));
+        assert!(text::<Email>(&long).rule().is_err());
+    }
+}
