@@ -61,7 +61,7 @@ async fn register(
 ) -> HandlerResult {
     let email = input.email.as_str();
     let db = state.db().await?;
-    rate_limit::count_registration(&db, &state.config.auth.rate_limits, &address, &email).await?;
+    rate_limit::count_registration(&db, &state.config.auth.rate_limits, &address, email).await?;
     // Back to the pool while bcrypt runs (a quarter of a second): other requests need it more.
     drop(db);
     let hash = state
