@@ -4,3 +4,4 @@
 pub mod host;
 pub mod local;
 pub mod server;
+pub mod shared;

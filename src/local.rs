@@ -7,8 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use common::AppState;
-use common::config::{Config, Environment, Source};
+use common::config::{Environment, Source};
 use tokio::net::TcpListener;
 
 use crate::server;
@@ -24,17 +23,20 @@ fn local_default(key: &str) -> Option<String> {
         // Front-end dev servers on any local port.
         "ALLOWED_ORIGINS" => "http://localhost:*,http://127.0.0.1:*",
         "DB_POOL_SIZE" => return Some(local_pool_size().to_string()),
+        "DB_PIPELINE_DEPTH" => "8",
         _ => return None,
     };
     Some(value.to_string())
 }
 
-/// One process serves every route, so it needs more connections than a Lambda instance (one
-/// request at a time): four per core, enough to keep PostgreSQL busy while requests wait on
-/// their replies (bench/run measures it).
+/// One process serves every route, so its requests take turns on shared connections
+/// (`crate::shared`), up to 8 on each. One connection per two cores: PostgreSQL, the server
+/// and the clients share this machine, and one busy backend answering a pipeline served the
+/// read routes faster than several backends woken for one statement each (bench/run measures
+/// it; figures in the README, not here, where they would go stale).
 fn local_pool_size() -> usize {
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
-    cores * 4
+    (cores / 2).max(1)
 }
 
 /// The environment, with local defaults and the database URL we settled on.
@@ -184,12 +186,12 @@ pub async fn run() -> anyhow::Result<()> {
     let app_url = Environment
         .get("APP_DATABASE_URL")
         .unwrap_or_else(|| app_role_url(&database_url));
-    let config = Config::from_source(&LocalSource {
+    let source = LocalSource {
         database_url: app_url.clone(),
         jwt_secret,
-    })?;
-    let pool_size = config.db.pool_size;
-    let state = AppState::new(config)?;
+    };
+    let state = crate::shared::state(&source)?;
+    let (pool_size, depth) = (state.config.db.pool_size, source.get("DB_PIPELINE_DEPTH"));
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let listener = TcpListener::bind(addr)
         .await
@@ -198,7 +200,13 @@ pub async fn run() -> anyhow::Result<()> {
     println!("  Booking API on http://{addr}");
     println!("  Database      {} (migrations)", redact(&database_url));
     println!("                {} (API)", redact(&app_url));
-    println!("  Pool          up to {pool_size} connections");
+    let noun = if pool_size == 1 {
+        "connection"
+    } else {
+        "connections"
+    };
+    let depth = depth.unwrap_or_else(|| "1".into());
+    println!("  Pool          {pool_size} {noun}, up to {depth} requests each");
     if cluster.is_some() {
         println!("  Throwaway PostgreSQL: removed when you press Ctrl-C");
         println!("  Seed logins   admin@example.com / password123 (ADMIN)");

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::auth::JwtKeys;
 use crate::auth::password::Passwords;
 use crate::config::{Config, ConfigError};
-use crate::db::query::StatementCounter;
+use crate::db::query::{Connections, StatementCounter};
 use crate::db::{Db, Pool, build_pool};
 use crate::error::ApiError;
 
@@ -19,7 +19,7 @@ pub struct Resources {
     pub config: Config,
     pub keys: JwtKeys,
     pub passwords: Passwords,
-    pub pool: Pool,
+    pub connections: Arc<dyn Connections>,
     pub statements: StatementCounter,
 }
 
@@ -34,11 +34,19 @@ impl Deref for AppState {
 impl AppState {
     /// Builds the state without touching the network: the first connection is made on demand.
     pub fn new(config: Config) -> Result<Self, ConfigError> {
+        Self::with_connections(config, |pool| Arc::new(pool))
+    }
+
+    /// The same, with requests getting their connections from `connections(pool)`.
+    pub fn with_connections(
+        config: Config,
+        connections: impl FnOnce(Pool) -> Arc<dyn Connections>,
+    ) -> Result<Self, ConfigError> {
         let passwords = Passwords::new(config.auth.bcrypt_cost)
             .map_err(|e| ConfigError(format!("BCRYPT_COST: {e}")))?;
         Ok(Self(Arc::new(Resources {
             keys: JwtKeys::new(&config.auth),
-            pool: build_pool(&config.db)?,
+            connections: connections(build_pool(&config.db)?),
             passwords,
             statements: StatementCounter::default(),
             config,
@@ -54,6 +62,6 @@ impl AppState {
         // PostgreSQL cancels a statement at statement_timeout; allow it a moment to say so.
         let timeout = &self.config.db.statement_timeout;
         let reply = (!timeout.is_zero()).then(|| *timeout + std::time::Duration::from_secs(1));
-        Db::acquire(&self.pool, &self.statements, reply).await
+        Db::acquire(self.connections.as_ref(), &self.statements, reply).await
     }
 }

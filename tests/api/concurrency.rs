@@ -1,12 +1,13 @@
 //! Concurrency at the scale the issue names: many simultaneous requests over two pooled
-//! connections, with the final state read back from the database.
+//! connections shared by up to 8 requests each (the local server shares its connections the
+//! same way), with the final state read back from the database.
 
 use serde_json::json;
 
 use crate::support::{TestApp, future};
 
 async fn shared_pool() -> TestApp {
-    TestApp::builder().pool(2).spawn().await
+    TestApp::builder().connections(2, 8).spawn().await
 }
 
 fn statuses(resps: &[crate::support::TestResponse]) -> Vec<u16> {

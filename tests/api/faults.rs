@@ -5,8 +5,6 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use common::AppState;
-use common::config::Config;
 use serde_json::json;
 
 use crate::support::{TEST_SECRET, TestApp, TestResponse};
@@ -29,15 +27,16 @@ async fn app_on_own_cluster() -> (TestApp, devdb::Cluster) {
         ("DATABASE_URL", booking_api::local::app_role_url(&url)),
         ("DB_SSLMODE", "disable".into()),
         ("DB_POOL_SIZE", "2".into()),
+        // Shared connections, as the local server runs them: a frozen one must be replaced.
+        ("DB_PIPELINE_DEPTH", "4".into()),
         ("DB_CONNECT_TIMEOUT_MS", "1000".into()),
         ("DB_POOL_WAIT_TIMEOUT_MS", "1000".into()),
         ("DB_STATEMENT_TIMEOUT_MS", "2000".into()),
     ]
     .into_iter()
     .collect();
-    let config = Config::from_source(&|k: &str| settings.get(k).cloned()).unwrap();
     let app = TestApp {
-        state: AppState::new(config).unwrap(),
+        state: booking_api::shared::state(&|k: &str| settings.get(k).cloned()).unwrap(),
         database: "booking".into(),
         database_url: url,
     };

@@ -20,6 +20,7 @@ mod rate_limits;
 mod round_trips;
 mod server;
 mod services;
+mod shared_connections;
 mod startup_options;
 mod template_routes;
 mod template_rules;

@@ -1,5 +1,5 @@
-//! A request's pooled connection. Statements go through `prepare_cached`, so a warm function
-//! never re-plans a query, and each execution is counted so tests can hold handlers to their
+//! A request's connection. Statements go through `prepare_cached`, so a warm function never
+//! re-plans a query, and each execution is counted so tests can hold handlers to their
 //! round-trip budget.
 
 use std::future::Future;
@@ -12,6 +12,7 @@ use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
 use deadpool::managed::Object;
+use futures_util::future::BoxFuture;
 
 use super::pool::{Conn, Pool};
 use crate::error::{ApiError, DbError, DbResultExt, NoReply, PoolUnavailable};
@@ -35,17 +36,56 @@ impl StatementCounter {
     }
 }
 
-pub struct Db {
-    /// Always `Some` until drop.
-    conn: Option<Conn>,
-    /// A statement got no reply in time: the server is frozen or the network gone, so the
-    /// connection is not given back to the pool but closed, and a fresh one replaces it.
-    broken: AtomicBool,
-    counter: StatementCounter,
-    reply_timeout: Option<Duration>,
+/// Where requests get their connections: the pool itself (a Lambda function, one request at
+/// a time), or the local server's connections shared by concurrent requests.
+pub trait Connections: Send + Sync + std::fmt::Debug {
+    fn lease(&self) -> BoxFuture<'_, Result<Box<dyn Lease>, PoolUnavailable>>;
 }
 
-impl Drop for Db {
+/// A request's use of one connection.
+pub trait Lease: Send + Sync {
+    fn client(&self) -> &Conn;
+
+    /// The server answered a statement on this connection.
+    fn replied(&self) {}
+
+    /// A statement got no reply within `waited`: the server is frozen or the network gone.
+    fn no_reply_within(&self, waited: Duration);
+}
+
+impl Connections for Pool {
+    fn lease(&self) -> BoxFuture<'_, Result<Box<dyn Lease>, PoolUnavailable>> {
+        Box::pin(async move {
+            let conn = self.get().await.map_err(|e| PoolUnavailable(Box::new(e)))?;
+            Ok(Box::new(Pooled {
+                conn: Some(conn),
+                broken: AtomicBool::new(false),
+            }) as Box<dyn Lease>)
+        })
+    }
+}
+
+/// A connection of its own. One that got no reply in time is not given back to the pool but
+/// closed, and a fresh one replaces it.
+struct Pooled {
+    /// Always `Some` until drop.
+    conn: Option<Conn>,
+    broken: AtomicBool,
+}
+
+impl Lease for Pooled {
+    fn client(&self) -> &Conn {
+        self.conn
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("connection used after drop"))
+    }
+
+    fn no_reply_within(&self, _: Duration) {
+        self.broken.store(true, Ordering::Relaxed);
+    }
+}
+
+impl Drop for Pooled {
     fn drop(&mut self) {
         if self.broken.load(Ordering::Relaxed)
             && let Some(conn) = self.conn.take()
@@ -55,28 +95,30 @@ impl Drop for Db {
     }
 }
 
+pub struct Db {
+    lease: Box<dyn Lease>,
+    counter: StatementCounter,
+    reply_timeout: Option<Duration>,
+}
+
 impl Db {
-    /// A connection from the pool, or 503 when the database cannot be reached in time.
+    /// A connection for one request, or 503 when the database cannot be reached in time.
     /// `reply_timeout` bounds every statement on our side too: a frozen server or a dead
     /// network never answers, and PostgreSQL's own statement_timeout cannot fire then.
     pub async fn acquire(
-        pool: &Pool,
+        connections: &dyn Connections,
         counter: &StatementCounter,
         reply_timeout: Option<Duration>,
     ) -> Result<Self, ApiError> {
-        let conn = pool.get().await.map_err(|e| PoolUnavailable(Box::new(e)))?;
         Ok(Self {
-            conn: Some(conn),
-            broken: AtomicBool::new(false),
+            lease: connections.lease().await?,
             counter: counter.clone(),
             reply_timeout,
         })
     }
 
     fn client(&self) -> &Conn {
-        self.conn
-            .as_ref()
-            .unwrap_or_else(|| unreachable!("connection used after drop"))
+        self.lease.client()
     }
 
     /// Runs one exchange with the server within the reply timeout.
@@ -89,9 +131,12 @@ impl Db {
             return exchange.await.context(what);
         };
         match tokio::time::timeout(after, exchange).await {
-            Ok(result) => result.context(what),
+            Ok(result) => {
+                self.lease.replied();
+                result.context(what)
+            }
             Err(_) => {
-                self.broken.store(true, Ordering::Relaxed);
+                self.lease.no_reply_within(after);
                 Err(DbError::NoReply(NoReply {
                     context: what,
                     after,

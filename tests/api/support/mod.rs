@@ -12,7 +12,6 @@ use std::str::FromStr;
 use std::sync::OnceLock;
 
 use common::AppState;
-use common::config::Config;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -199,9 +198,10 @@ impl TestAppBuilder {
         self
     }
 
-    /// At most `size` pooled connections.
-    pub fn pool(self, size: usize) -> Self {
+    /// `size` pooled connections, each taking up to `depth` requests at a time.
+    pub fn connections(self, size: usize, depth: usize) -> Self {
         self.env("DB_POOL_SIZE", &size.to_string())
+            .env("DB_PIPELINE_DEPTH", &depth.to_string())
     }
 
     /// Starts from the seed data of `cargo run` instead of an empty schema.
@@ -260,9 +260,8 @@ impl TestAppBuilder {
         let mut settings =
             base_settings(&replace_address(&app_role_url(&database_url), shared.guard));
         settings.extend(self.settings);
-        let config =
-            Config::from_source(&|k: &str| settings.get(k).cloned()).expect("test configuration");
-        let state = AppState::new(config).expect("test state");
+        let source = |k: &str| settings.get(k).cloned();
+        let state = booking_api::shared::state(&source).expect("test state");
         Some(TestApp {
             state,
             database,
