@@ -233,30 +233,31 @@ impl Db {
     }
 }
 
-/// The row of a statement run for a signed-in caller: the caller's current role (the
-/// database's, not the token's: a demoted admin loses admin rights at once), and the item the
-/// statement looked for, if there is one (its `id` column is NULL otherwise). The statement
-/// returns no row at all when the caller's session is gone.
+/// The item a row may carry, if a `LEFT JOIN` found one: `None` when its `id` column is NULL.
 #[derive(Debug)]
-pub struct ForCaller<T> {
-    pub role: crate::auth::Role,
-    pub item: Option<T>,
-}
+pub struct Found<T>(pub Option<T>);
 
-impl<T: FromRow> FromRow for ForCaller<T> {
+impl<T: FromRow> FromRow for Found<T> {
     fn from_row(row: &Row) -> Self {
         Self::try_from_row(row).unwrap_or_else(|e| panic!("{e}"))
     }
 
     fn try_from_row(row: &Row) -> Result<Self, tokio_postgres::Error> {
-        let found = row.try_get::<_, Option<uuid::Uuid>>("id")?.is_some();
-        Ok(Self {
-            role: row.try_get("caller_role")?,
-            item: if found {
-                Some(T::try_from_row(row)?)
-            } else {
-                None
-            },
-        })
+        match row.try_get::<_, Option<uuid::Uuid>>("id")? {
+            Some(_) => Ok(Self(Some(T::try_from_row(row)?))),
+            None => Ok(Self(None)),
+        }
     }
+}
+
+/// The row of a statement run for a signed-in caller (`caller_role` from `live_caller`): the
+/// caller's current role (the database's, not the token's: a demoted admin loses admin rights
+/// at once), and the item the statement looked for. The statement returns no row at all when
+/// the caller's session is gone.
+#[derive(Debug, FromRow)]
+pub struct ForCaller<T: FromRow> {
+    #[from_row(rename = "caller_role")]
+    pub role: crate::auth::Role,
+    #[from_row(flatten)]
+    pub item: Found<T>,
 }

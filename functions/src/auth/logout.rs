@@ -11,17 +11,7 @@ use common::extract::RawBody;
 use common::{ApiError, AppState, HandlerResult, body, response};
 use http::{HeaderMap, StatusCode, header};
 
-const REVOKE: &str = "\
-UPDATE sessions SET revoked_at = now()
-WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL";
-
-/// Every live session of the user, if the token's own session is live: a token that was
-/// already revoked (a captured copy, say) cannot end anybody's sessions.
-const REVOKE_ALL: &str = "\
-UPDATE sessions SET revoked_at = now()
-WHERE user_id = $2 AND revoked_at IS NULL AND EXISTS (
-    SELECT 1 FROM sessions c
-    WHERE c.id = $1 AND c.user_id = $2 AND c.revoked_at IS NULL AND c.expires_at > now())";
+use super::queries;
 
 /// Whether the body is the JSON object `{"everywhere": true, ...}`.
 fn everywhere(headers: &HeaderMap, raw: &[u8], limit: usize) -> bool {
@@ -47,18 +37,8 @@ async fn logout(
     RawBody(raw): RawBody,
 ) -> HandlerResult {
     if let Some(caller) = caller {
-        let sql = if everywhere(&headers, &raw, state.config.http.max_body_bytes) {
-            REVOKE_ALL
-        } else {
-            REVOKE
-        };
-        let db = state.db().await?;
-        db.execute(
-            sql,
-            &[&caller.session_id, &caller.user_id],
-            "revoke session",
-        )
-        .await?;
+        let everywhere = everywhere(&headers, &raw, state.config.http.max_body_bytes);
+        queries::revoke(&state.db().await?, &caller, everywhere).await?;
     }
     let mut resp = response::success_with_message(
         StatusCode::OK,

@@ -7,18 +7,14 @@ use common::auth::Caller;
 use common::{AppState, HandlerResult, response, session};
 use http::StatusCode;
 
-use crate::users::model::Profile;
+use super::queries;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/auth/me", get(me))
 }
 
 async fn me(State(state): State<AppState>, caller: Caller) -> HandlerResult {
-    let sql = "SELECT u.* FROM live_caller($1, $2) c JOIN users u ON u.id = c.id";
-    let profile: Profile = state
-        .db()
-        .await?
-        .row(sql, &[&caller.session_id, &caller.user_id], "load profile")
+    let profile = queries::me(&state.db().await?, &caller)
         .await?
         .ok_or_else(session::gone)?;
     Ok(response::success(StatusCode::OK, &profile))

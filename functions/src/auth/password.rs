@@ -14,7 +14,7 @@ use serde::Deserialize;
 use validator::{Validate, ValidationError, ValidationErrors};
 
 use super::rate_limit;
-use super::reauth::{self, reauth_columns};
+use super::{queries, reauth};
 
 /// The new password follows the rules of registration; the current one is only bounded, like
 /// a login's: a wrong length is just a wrong password.
@@ -56,23 +56,6 @@ impl common::body::JsonBody for ChangePasswordBody {
     const REQUIRED: &'static [&'static str] = &["currentPassword", "newPassword"];
 }
 
-const LOAD: &str = concat!(
-    "SELECT ",
-    reauth_columns!("$3"),
-    " FROM live_caller($1, $2) c JOIN users u ON u.id = c.id"
-);
-
-/// Sets the hash and revokes the user's other live sessions, if the caller's session is still
-/// live (it may have been revoked while bcrypt ran).
-const CHANGE: &str = concat!(
-    "WITH changed AS (UPDATE users u SET password_hash = $3, updated_at = now() ",
-    "FROM live_caller($1, $2) c ",
-    "WHERE u.id = c.id RETURNING u.id), ",
-    "revoked AS (UPDATE sessions s SET revoked_at = now() FROM changed ",
-    "WHERE s.user_id = changed.id AND s.id <> $1 AND s.revoked_at IS NULL) ",
-    "SELECT id FROM changed"
-);
-
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/auth/password", put(change_password))
 }
@@ -82,29 +65,15 @@ async fn change_password(
     Authed(caller, Json(input)): Authed<Json<ChangePasswordBody>>,
 ) -> HandlerResult {
     let window = rate_limit::window_secs(&state.config.auth.rate_limits);
-    let row = state
-        .db()
-        .await?
-        .query_opt(
-            LOAD,
-            &[&caller.session_id, &caller.user_id, &window],
-            "load account",
-        )
+    let account = queries::account(&state.db().await?, &caller, window)
         .await?
         .ok_or_else(session::gone)?;
-    reauth::check(&state, &row, input.current_password).await?;
+    reauth::check(&state, &account, input.current_password).await?;
     let hash = state
         .passwords
         .hash(SecretString::from(input.new_password))
         .await?;
-    state
-        .db()
-        .await?
-        .query_opt(
-            CHANGE,
-            &[&caller.session_id, &caller.user_id, &hash],
-            "change password",
-        )
+    queries::change_password(&state.db().await?, &caller, &hash)
         .await?
         .ok_or_else(session::gone)?;
     Ok(response::success_with_message(

@@ -13,9 +13,8 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use validator::Validate;
 
+use super::queries::{self, Registration};
 use super::{rate_limit, sign_in};
-use crate::users::model::AccountUser;
-use postgres_from_row::FromRow;
 
 /// Any `role` in the body is not even read: new accounts are USER.
 #[derive(Debug, Deserialize, Validate)]
@@ -38,18 +37,6 @@ impl common::body::JsonBody for RegisterBody {
     const REQUIRED: &'static [&'static str] = &["email", "password"];
 }
 
-const CREATE_ACCOUNT: &str = "\
-WITH new_user AS (
-    INSERT INTO users (email, password_hash, name, phone) VALUES ($1, $2, $3, $4)
-    RETURNING id, email, name, phone, role, created_at
-), new_session AS (
-    INSERT INTO sessions (user_id, expires_at)
-    SELECT id, now() + make_interval(secs => $5) FROM new_user
-    RETURNING id, user_id
-)
-SELECT u.id, u.email, u.name, u.phone, u.role, u.created_at, s.id AS session_id
-FROM new_user u JOIN new_session s ON s.user_id = u.id";
-
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/auth/register", post(register))
 }
@@ -68,31 +55,23 @@ async fn register(
         .passwords
         .hash(SecretString::from(input.password))
         .await?;
-    let db = state.db().await?;
-    let name = input.name.as_ref().map(Text::as_str);
-    let phone = input.phone.as_ref().map(Text::as_str);
-    let row = db
-        .query_opt(
-            CREATE_ACCOUNT,
-            &[
-                &email,
-                &hash,
-                &name,
-                &phone,
-                &state.keys.ttl().as_secs_f64(),
-            ],
-            "create account",
-        )
+    let new = Registration {
+        email,
+        password_hash: &hash,
+        name: input.name.as_ref().map(Text::as_str),
+        phone: input.phone.as_ref().map(Text::as_str),
+        ttl_secs: state.keys.ttl().as_secs_f64(),
+    };
+    let account = queries::create_account(&state.db().await?, &new)
         .await
         .on_constraint("users_email_key", || {
             ApiError::Conflict("User with this email already exists".into())
         })?
         .ok_or_else(|| ApiError::internal("account insert returned no row"))?;
-    let user = AccountUser::try_from_row(&row).map_err(ApiError::internal)?;
     sign_in::respond(
         &state,
-        &user,
-        row.get("session_id"),
+        &account.user,
+        account.session_id,
         StatusCode::CREATED,
         "Registration successful",
     )

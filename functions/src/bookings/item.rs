@@ -42,7 +42,7 @@ async fn read(State(state): State<AppState>, Authed(caller, Id(id)): Authed<Id>)
     let found = queries::read(&state.db().await?, &caller, id)
         .await?
         .ok_or_else(session::gone)?;
-    let booking = found.item.ok_or_else(not_found)?;
+    let booking = found.item.0.ok_or_else(not_found)?;
     actor(&caller, found.role, booking.booking.user_id)?;
     Ok(response::success(StatusCode::OK, &booking))
 }
@@ -112,7 +112,7 @@ async fn apply(
         let found = queries::current(&db, caller, id, change.scheduled_at)
             .await?
             .ok_or_else(session::gone)?;
-        let current = found.item.ok_or_else(not_found)?;
+        let current = found.item.0.ok_or_else(not_found)?;
         let actor = actor(caller, found.role, current.user_id)?;
         let to = current
             .status

@@ -56,7 +56,7 @@ pub async fn list(
         &filter.end,
     ];
     let rows: Vec<ForCaller<Booking>> = db.rows(sql, params, "list bookings").await?;
-    Ok((!rows.is_empty()).then(|| rows.into_iter().filter_map(|r| r.item).collect()))
+    Ok((!rows.is_empty()).then(|| rows.into_iter().filter_map(|r| r.item.0).collect()))
 }
 
 /// What creating a booking depends on.

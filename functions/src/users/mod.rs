@@ -3,6 +3,7 @@
 //! whoever controls the email controls the account, so a stolen session must not be enough.
 
 pub mod model;
+pub mod queries;
 
 use axum::Router;
 use axum::extract::State;
@@ -15,22 +16,14 @@ use common::extract::{Authed, Id, Input, Json};
 use common::{ApiError, AppState, HandlerResult, response, session};
 use http::StatusCode;
 use http::request::Parts;
-use postgres_from_row::FromRow;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use uuid::Uuid;
 use validator::{Validate, ValidationError};
 
-use crate::auth::rate_limit;
-use crate::auth::reauth::{self, reauth_columns};
-use common::db::query::ForCaller;
-use model::Profile;
+use crate::auth::{rate_limit, reauth};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/users/{id}", get(read).put(update))
-}
-
-fn forbidden() -> ApiError {
-    ApiError::Forbidden("You can only access your own profile".into())
 }
 
 fn not_found() -> ApiError {
@@ -42,51 +35,19 @@ fn check_access(caller_id: Uuid, role: Role, target: Uuid) -> Result<(), ApiErro
     if caller_id == target || role == Role::Admin {
         Ok(())
     } else {
-        Err(forbidden())
+        Err(ApiError::Forbidden(
+            "You can only access your own profile".into(),
+        ))
     }
 }
 
-#[derive(Serialize, FromRow)]
-struct Counts {
-    #[from_row(rename = "booking_count")]
-    bookings: i64,
-    #[from_row(rename = "conversation_count")]
-    conversations: i64,
-}
-
-#[derive(Serialize, FromRow)]
-struct ProfileWithCounts {
-    #[serde(flatten)]
-    #[from_row(flatten)]
-    profile: Profile,
-    #[serde(rename = "_count")]
-    #[from_row(flatten)]
-    count: Counts,
-}
-
-/// The target's profile and counts, joined only when the caller may see them.
-const READ: &str = "\
-SELECT c.role AS caller_role, u.*,
-    (SELECT count(*) FROM bookings WHERE user_id = u.id) AS booking_count,
-    (SELECT count(*) FROM conversations WHERE user_id = u.id) AS conversation_count
-FROM live_caller($1, $2) c LEFT JOIN users u ON u.id = $3 AND (c.id = $3 OR c.role = 'ADMIN')";
-
 async fn read(State(state): State<AppState>, Authed(caller, Id(id)): Authed<Id>) -> HandlerResult {
-    let found: ForCaller<ProfileWithCounts> = state
-        .db()
-        .await?
-        .row(
-            READ,
-            &[&caller.session_id, &caller.user_id, &id],
-            "read user",
-        )
+    let found = queries::read(&state.db().await?, &caller, id)
         .await?
         .ok_or_else(session::gone)?;
     check_access(caller.user_id, found.role, id)?;
-    Ok(response::success(
-        StatusCode::OK,
-        &found.item.ok_or_else(not_found)?,
-    ))
+    let profile = found.item.0.ok_or_else(not_found)?;
+    Ok(response::success(StatusCode::OK, &profile))
 }
 
 /// `name` and `phone` may be `null` to clear them; `email` may change but not be removed, and
@@ -128,40 +89,12 @@ fn email_patch(email: &Patch<Email>) -> Result<(), ValidationError> {
     }
 }
 
-#[derive(Serialize, FromRow)]
-#[serde(rename_all = "camelCase")]
-struct UpdatedUser {
-    id: Uuid,
-    email: String,
-    name: Option<String>,
-    phone: Option<String>,
-    role: Role,
-    #[serde(serialize_with = "common::time::serialize")]
-    updated_at: chrono::DateTime<chrono::Utc>,
-}
-
-/// The caller, and when the caller edits their own profile, what re-authentication needs.
-const CALLER: &str = concat!(
-    "SELECT c.id AS caller_id, c.role AS caller_role, ",
-    reauth_columns!("$4"),
-    " FROM live_caller($1, $2) c LEFT JOIN users u ON u.id = c.id AND u.id = $3"
-);
-
-const UPDATE: &str = "\
-UPDATE users SET
-    name = CASE WHEN $2 THEN $3 ELSE name END,
-    phone = CASE WHEN $4 THEN $5 ELSE phone END,
-    email = COALESCE($6, email),
-    updated_at = now()
-WHERE id = $1
-RETURNING id, email, name, phone, role, updated_at";
-
 /// Whether the column changes, and to what.
-fn patch_param<T: Text>(patch: &Patch<T>) -> (bool, Option<&str>) {
+fn change<T: Text>(patch: &Patch<T>) -> Option<Option<&str>> {
     match patch {
-        Patch::Absent => (false, None),
-        Patch::Null => (true, None),
-        Patch::Value(v) => (true, Some(v.as_str())),
+        Patch::Absent => None,
+        Patch::Null => Some(None),
+        Patch::Value(v) => Some(Some(v.as_str())),
     }
 }
 
@@ -187,40 +120,28 @@ async fn update(
     Authed(caller, (Id(id), Edit(input))): Authed<(Id, Edit)>,
 ) -> HandlerResult {
     let window = rate_limit::window_secs(&state.config.auth.rate_limits);
-    let row = state
-        .db()
-        .await?
-        .query_opt(
-            CALLER,
-            &[&caller.session_id, &caller.user_id, &id, &window],
-            "check caller",
-        )
+    let editor = queries::editor(&state.db().await?, &caller, window, id)
         .await?
         .ok_or_else(session::gone)?;
-    let role: Role = row.try_get("caller_role").map_err(ApiError::internal)?;
-    check_access(caller.user_id, role, id)?;
+    check_access(caller.user_id, editor.role, id)?;
     let email = input.email.as_value().map(Text::as_str);
     // One's own email, changed (an administrator changing someone else's needs no password of
     // theirs: the contract asks it of the account's owner).
-    let own: Option<String> = row.get("account_email");
-    if let (Some(own), Some(new)) = (own, email)
-        && own != new
+    if let (Some(own), Some(new)) = (&editor.item.0, email)
+        && own.email != new
     {
         // An empty one was refused with the body (`Edit`).
-        let password = input.current_password.ok_or_else(|| {
+        let password = input.current_password.clone().ok_or_else(|| {
             ApiError::validation("currentPassword", "Required to change your email")
         })?;
-        reauth::check(&state, &row, password).await?;
+        reauth::check(&state, own, password).await?;
     }
-    let (set_name, name) = patch_param(&input.name);
-    let (set_phone, phone) = patch_param(&input.phone);
-    let db = state.db().await?;
-    let updated: UpdatedUser = db
-        .row(
-            UPDATE,
-            &[&id, &set_name, &name, &set_phone, &phone, &email],
-            "update user",
-        )
+    let edit = queries::Edit {
+        name: change(&input.name),
+        phone: change(&input.phone),
+        email,
+    };
+    let updated = queries::update(&state.db().await?, id, &edit)
         .await
         .on_constraint("users_email_key", || {
             ApiError::Conflict("Email is already in use".into())

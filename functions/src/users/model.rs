@@ -33,3 +33,35 @@ pub struct Profile {
     #[serde(serialize_with = "common::time::serialize")]
     pub updated_at: DateTime<Utc>,
 }
+
+#[derive(Debug, Serialize, FromRow)]
+pub struct Counts {
+    #[from_row(rename = "booking_count")]
+    pub bookings: i64,
+    #[from_row(rename = "conversation_count")]
+    pub conversations: i64,
+}
+
+/// `GET /api/users/{id}`.
+#[derive(Debug, Serialize, FromRow)]
+pub struct ProfileWithCounts {
+    #[serde(flatten)]
+    #[from_row(flatten)]
+    pub profile: Profile,
+    #[serde(rename = "_count")]
+    #[from_row(flatten)]
+    pub count: Counts,
+}
+
+/// `PUT /api/users/{id}`.
+#[derive(Debug, Serialize, FromRow)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdatedUser {
+    pub id: Uuid,
+    pub email: String,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub role: Role,
+    #[serde(serialize_with = "common::time::serialize")]
+    pub updated_at: DateTime<Utc>,
+}
