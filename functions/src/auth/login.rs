@@ -80,7 +80,7 @@ async fn login(
         .filter(|_| matched)
         .ok_or_else(invalid_credentials)?;
     let ttl = state.keys.ttl().as_secs_f64();
-    let session = queries::open_session(&state.db().await?, user.id, ttl, &attempt)
+    let session = queries::open_session(&state.db().await?, user.user.id, ttl, &attempt)
         .await?
         .ok_or_else(|| ApiError::internal("session insert returned no row"))?;
     sign_in::respond(&state, user, session, StatusCode::OK, "Login successful")

@@ -24,7 +24,7 @@ pub fn respond(
 ) -> HandlerResult {
     let claims = state
         .keys
-        .claims_for(user.id, &user.email, user.role, session_id);
+        .claims_for(user.user.id, &user.user.email, user.user.role, session_id);
     let token = state.keys.sign(&claims).map_err(ApiError::internal)?;
     let mut resp = response::success_with_message(
         status,

@@ -6,15 +6,23 @@ use postgres_from_row::FromRow;
 use serde::Serialize;
 use uuid::Uuid;
 
-/// The `user` of register and login answers: `id,email,name,phone,role,createdAt`.
+/// What every answer about a user carries: `id,email,name,phone,role`.
 #[derive(Debug, Clone, Serialize, FromRow)]
-#[serde(rename_all = "camelCase")]
-pub struct AccountUser {
+pub struct User {
     pub id: Uuid,
     pub email: String,
     pub name: Option<String>,
     pub phone: Option<String>,
     pub role: Role,
+}
+
+/// The `user` of register and login answers: the user and `createdAt`.
+#[derive(Debug, Clone, Serialize, FromRow)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountUser {
+    #[serde(flatten)]
+    #[from_row(flatten)]
+    pub user: User,
     #[serde(serialize_with = "common::time::serialize")]
     pub created_at: DateTime<Utc>,
 }
@@ -23,11 +31,9 @@ pub struct AccountUser {
 #[derive(Debug, Clone, Serialize, FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct Profile {
-    pub id: Uuid,
-    pub email: String,
-    pub name: Option<String>,
-    pub phone: Option<String>,
-    pub role: Role,
+    #[serde(flatten)]
+    #[from_row(flatten)]
+    pub user: User,
     #[serde(serialize_with = "common::time::serialize")]
     pub created_at: DateTime<Utc>,
     #[serde(serialize_with = "common::time::serialize")]
@@ -53,15 +59,13 @@ pub struct ProfileWithCounts {
     pub count: Counts,
 }
 
-/// `PUT /api/users/{id}`.
+/// `PUT /api/users/{id}`: the user and `updatedAt`.
 #[derive(Debug, Serialize, FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdatedUser {
-    pub id: Uuid,
-    pub email: String,
-    pub name: Option<String>,
-    pub phone: Option<String>,
-    pub role: Role,
+    #[serde(flatten)]
+    #[from_row(flatten)]
+    pub user: User,
     #[serde(serialize_with = "common::time::serialize")]
     pub updated_at: DateTime<Utc>,
 }
