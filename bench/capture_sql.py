@@ -15,6 +15,10 @@ while i < len(lines):
     m = re.search(r"LOG:  duration: [0-9.]+ ms  execute [^:]*: (.*)$", lines[i])
     if m:
         sql = m.group(1)
+        # A statement written over several lines goes on in lines that start with a tab.
+        while i + 1 < len(lines) and lines[i + 1].startswith("\t"):
+            i += 1
+            sql += " " + lines[i].strip()
         params = {}
         if i + 1 < len(lines) and "DETAIL:  parameters:" in lines[i + 1]:
             detail = lines[i + 1].split("DETAIL:  parameters: ", 1)[1]
