@@ -238,6 +238,7 @@ impl Db {
 pub struct Found<T>(pub Option<T>);
 
 impl<T: FromRow> FromRow for Found<T> {
+    /// The trait's panicking variant; [`Db::rows`] and [`Db::row`] use `try_from_row` only.
     fn from_row(row: &Row) -> Self {
         Self::try_from_row(row).unwrap_or_else(|e| panic!("{e}"))
     }
