@@ -45,7 +45,6 @@ pub fn app(state: AppState) -> Router {
     common::lambda::app(functions::routes(), state.clone())
         .layer(middleware::from_fn(bounded_body))
         .layer(cors)
-        .layer(middleware::from_fn(preflight_no_content))
         .layer(middleware::from_fn_with_state(state, gateway))
 }
 
@@ -56,7 +55,8 @@ fn misdirected() -> Response {
 }
 
 /// Refuses hosts this server does not serve, notes the peer's address for the functions (API
-/// Gateway's `sourceIp`), and logs each request.
+/// Gateway's `sourceIp`), answers a CORS preflight 204 as API Gateway does (tower-http's answer
+/// is a 200), and logs each request.
 async fn gateway(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     // An absolute-form request target names the host itself, and then `Host` is ignored
     // (RFC 9112, 3.2.2); a request naming neither is refused too.
@@ -75,15 +75,7 @@ async fn gateway(State(state): State<AppState>, mut req: Request, next: Next) ->
     }
     let started = Instant::now();
     let (method, path) = (req.method().clone(), req.uri().path().to_string());
-    let resp = next.run(req).await;
-    tracing::info!(%method, %path, status = resp.status().as_u16(),
-        ms = started.elapsed().as_secs_f64() * 1000.0, "request");
-    resp
-}
-
-/// API Gateway answers a CORS preflight 204 (tower-http's answer is a 200).
-async fn preflight_no_content(req: Request, next: Next) -> Response {
-    let preflight = req.method() == Method::OPTIONS
+    let preflight = method == Method::OPTIONS
         && req.headers().contains_key(header::ORIGIN)
         && req
             .headers()
@@ -92,6 +84,8 @@ async fn preflight_no_content(req: Request, next: Next) -> Response {
     if preflight && resp.status() == StatusCode::OK {
         *resp.status_mut() = StatusCode::NO_CONTENT;
     }
+    tracing::info!(%method, %path, status = resp.status().as_u16(),
+        ms = started.elapsed().as_secs_f64() * 1000.0, "request");
     resp
 }
 

@@ -116,6 +116,27 @@ impl Text for Phone {
     }
 }
 
+/// A length of time in whole minutes: 1 to 1440 (a day), for bookings and services alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Minutes(i32);
+
+impl Minutes {
+    pub fn get(self) -> i32 {
+        self.0
+    }
+
+    pub fn rule(&self) -> Result<(), ValidationError> {
+        if (1..=1440).contains(&self.0) {
+            return Ok(());
+        }
+        Err(error(
+            "range",
+            "Duration must be between 1 and 1440 minutes",
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,5 +162,18 @@ mod tests {
         assert!(text::<Email>("ann").rule().is_err());
         let long = format!("{}@example.com", "a".repeat(250));
         assert!(text::<Email>(&long).rule().is_err());
+    }
+
+    #[test]
+    fn durations_are_a_minute_to_a_day() {
+        for (minutes, ok) in [
+            (0, false),
+            (1, true),
+            (1440, true),
+            (1441, false),
+            (-5, false),
+        ] {
+            assert_eq!(Minutes(minutes).rule().is_ok(), ok, "{minutes}");
+        }
     }
 }

@@ -4,6 +4,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 use chrono::{DateTime, Utc};
+use common::domain::Minutes;
 use common::error::{FieldError, OnConstraint};
 use common::extract::{Authed, FromQuery, Json, Query};
 use common::{ApiError, AppState, HandlerResult, request, response, session};
@@ -68,12 +69,8 @@ pub struct CreateBookingBody {
     pub service_id: Uuid,
     #[serde(deserialize_with = "common::time::deserialize")]
     pub scheduled_at: DateTime<Utc>,
-    #[validate(range(
-        min = 1,
-        max = 1440,
-        message = "Duration must be between 1 and 1440 minutes"
-    ))]
-    pub duration: i32,
+    #[validate(custom(function = Minutes::rule))]
+    pub duration: Minutes,
     #[validate(length(max = 2000, message = "Notes must be at most 2000 characters"))]
     pub notes: Option<String>,
 }
@@ -106,7 +103,7 @@ async fn create(
         user_id: caller.user_id,
         service_id: input.service_id,
         scheduled_at: input.scheduled_at,
-        duration: input.duration,
+        duration: input.duration.get(),
         notes: input.notes.as_deref(),
     };
     let booking = queries::insert(&db, &new)

@@ -8,7 +8,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 use common::auth::{Caller, Role};
-use common::domain::{PersonName, Text};
+use common::domain::{Minutes, PersonName, Text};
 use common::extract::{Authed, Json};
 use common::{ApiError, AppState, HandlerResult, request, response, session};
 use http::{StatusCode, Uri};
@@ -43,12 +43,8 @@ pub struct CreateServiceBody {
     pub name: PersonName,
     #[validate(length(max = 2000, message = "Description must be at most 2000 characters"))]
     pub description: Option<String>,
-    #[validate(range(
-        min = 1,
-        max = 1440,
-        message = "Duration must be between 1 and 1440 minutes"
-    ))]
-    pub duration: i32,
+    #[validate(custom(function = Minutes::rule))]
+    pub duration: Minutes,
     #[validate(custom(function = "valid_price"))]
     pub price: Option<serde_json::Number>,
     pub is_active: Option<bool>,
@@ -89,7 +85,7 @@ async fn create(
     let new = NewService {
         name: input.name.as_str(),
         description: input.description.as_deref(),
-        duration: input.duration,
+        duration: input.duration.get(),
         price: input
             .price
             .as_ref()
