@@ -13,6 +13,10 @@ use tokio::net::TcpListener;
 use crate::server;
 
 const SEED: &str = include_str!("seed.sql");
+/// The seed's project and the development agent key whose hash the seed stores.
+pub const SEED_PROJECT: &str = "00000000-0000-4000-8000-000000000401";
+pub const SEED_AGENT_KEY: &str =
+    "vak_5eed000000000000000000000000000000000000000000000000000000000001";
 const DATABASE: &str = "booking";
 
 /// Settings that make sense on a laptop and nowhere else; the environment overrides each.
@@ -211,6 +215,8 @@ pub async fn run() -> anyhow::Result<()> {
         println!("  Throwaway PostgreSQL: removed when you press Ctrl-C");
         println!("  Seed logins   admin@example.com / password123 (ADMIN)");
         println!("                user@example.com / password123 (USER)");
+        println!("  Seed project  {SEED_PROJECT} (user@example.com's, Europe/Berlin)");
+        println!("  Agent key     {SEED_AGENT_KEY}");
     }
     println!();
     let outcome = server::serve(listener, state, shutdown_signal()).await;

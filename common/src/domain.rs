@@ -62,6 +62,25 @@ trimmed_text!(
     Phone
 );
 
+trimmed_text!(
+    /// A short required label (an agent's name, a business's industry): 1 to 200 characters.
+    Label
+);
+
+impl Text for Label {
+    fn raw(&self) -> &str {
+        &self.0
+    }
+
+    fn rule(&self) -> Result<(), ValidationError> {
+        match self.as_str().chars().count() {
+            0 => Err(error("required", "Must not be empty")),
+            201.. => Err(error("length", "Must be at most 200 characters")),
+            _ => Ok(()),
+        }
+    }
+}
+
 impl Text for Email {
     fn raw(&self) -> &str {
         &self.0

@@ -8,7 +8,7 @@ use http::request::Parts;
 use http_body_util::BodyExt;
 use uuid::Uuid;
 
-use crate::auth::{Caller, Identity};
+use crate::auth::{Caller, Identity, Principal};
 use crate::body::{self, JsonBody};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -18,7 +18,7 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        Identity::of_request(&parts.extensions, &parts.headers, &state.keys).required()
+        identity(parts, state).required()
     }
 }
 
@@ -30,7 +30,32 @@ impl OptionalFromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Option<Self>, ApiError> {
-        Ok(Identity::of_request(&parts.extensions, &parts.headers, &state.keys).optional())
+        identity(parts, state).optional()
+    }
+}
+
+fn identity(parts: &Parts, state: &AppState) -> Identity {
+    Identity::of_request(&parts.extensions, &parts.headers, &state.keys)
+}
+
+/// A voice-agent route's caller: a user or an agent key (401 without either).
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        identity(parts, state).principal()
+    }
+}
+
+/// A public voice-agent route's caller, if any.
+impl OptionalFromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, ApiError> {
+        Ok(identity(parts, state).optional_principal())
     }
 }
 
@@ -73,6 +98,32 @@ impl Input for Id {
         Uuid::parse_str(raw)
             .map(Id)
             .map_err(|_| ApiError::validation("id", "Invalid id: expected a UUID"))
+    }
+}
+
+/// The `{id}` of a `/api/projects/{id}/...` route.
+#[derive(Debug, Clone, Copy)]
+pub struct ProjectId(pub Uuid);
+
+impl Input for ProjectId {
+    fn read(parts: &Parts, _: &[u8], _: &AppState) -> Result<Self, ApiError> {
+        project_id(parts)
+    }
+}
+
+fn project_id(parts: &Parts) -> Result<ProjectId, ApiError> {
+    let raw = parts.uri.path().split('/').nth(3).unwrap_or_default();
+    Uuid::parse_str(raw)
+        .map(ProjectId)
+        .map_err(|_| ApiError::validation("id", "Invalid id: expected a UUID"))
+}
+
+/// A public route's project id.
+impl<S: Sync> FromRequestParts<S> for ProjectId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        project_id(parts)
     }
 }
 
@@ -128,22 +179,66 @@ impl<T: FromQuery> Input for Query<T> {
     }
 }
 
+/// A public route's query.
+impl<T: FromQuery, S: Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        T::from_query(&parts.uri).map(Query)
+    }
+}
+
+/// Who a protected route serves: a signed-in [`Caller`], or a [`Principal`] where agent keys
+/// are accepted too.
+pub trait Credential: Sized + Send + Sync {
+    fn from_identity(identity: Identity) -> Result<Self, ApiError>;
+
+    /// The answer to this caller's refused input: 401 when a user's session is gone.
+    fn refusal(
+        &self,
+        state: &AppState,
+        refusal: ApiError,
+    ) -> impl Future<Output = ApiError> + Send;
+}
+
+impl Credential for Caller {
+    fn from_identity(identity: Identity) -> Result<Self, ApiError> {
+        identity.required()
+    }
+
+    async fn refusal(&self, state: &AppState, refusal: ApiError) -> ApiError {
+        crate::session::unless_gone(state, self, refusal).await
+    }
+}
+
+impl Credential for Principal {
+    fn from_identity(identity: Identity) -> Result<Self, ApiError> {
+        identity.principal()
+    }
+
+    async fn refusal(&self, state: &AppState, refusal: ApiError) -> ApiError {
+        match self {
+            Principal::User(caller) => caller.refusal(state, refusal).await,
+            Principal::Agent(_) => refusal,
+        }
+    }
+}
+
 /// A protected route's caller with the request's input. A refused input from a caller whose
 /// session is gone is answered 401, so a revoked token is refused the same way whatever it
 /// sends; that check costs a round trip on the refusal path only.
-pub struct Authed<T>(pub Caller, pub T);
+pub struct Authed<T, C = Caller>(pub C, pub T);
 
-impl<T: Input + Send> FromRequest<AppState> for Authed<T> {
+impl<T: Input + Send, C: Credential> FromRequest<AppState> for Authed<T, C> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
         let (parts, body) = req.into_parts();
-        let caller =
-            Identity::of_request(&parts.extensions, &parts.headers, &state.keys).required()?;
+        let caller = C::from_identity(identity(&parts, state))?;
         let body = collect(body).await?;
         match T::read(&parts, &body, state) {
             Ok(input) => Ok(Self(caller, input)),
-            Err(refusal) => Err(crate::session::unless_gone(state, &caller, refusal).await),
+            Err(refusal) => Err(caller.refusal(state, refusal).await),
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod authorizer;
 pub mod bookings;
 pub mod conversations;
 pub mod migrate;
+pub mod projects;
 pub mod services;
 pub mod users;
 
@@ -21,7 +22,7 @@ use serde_json::Value;
 pub type Routes = fn() -> Router<AppState>;
 
 /// Every API function: its binary (and SAM function), and the routes it serves.
-pub const FUNCTIONS: [(&str, Routes); 10] = [
+pub const FUNCTIONS: [(&str, Routes); 16] = [
     ("auth-register", auth::register::router),
     ("auth-login", auth::login::router),
     ("auth-logout", auth::logout::router),
@@ -32,6 +33,12 @@ pub const FUNCTIONS: [(&str, Routes); 10] = [
     ("services", services::router),
     ("user", users::router),
     ("conversations", conversations::router),
+    ("projects", projects::collection_router),
+    ("project", projects::item_router),
+    ("project-availability", projects::availability::router),
+    ("project-bookings", projects::calendar::router),
+    ("project-keys", projects::keys::router),
+    ("project-key", projects::keys::key_router),
 ];
 
 /// Every route of the API, as the local server serves them.

@@ -10,6 +10,7 @@ use lambda_http::request::RequestContext;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use super::agent_key::AgentKey;
 use super::cookie::token_from_headers;
 use super::jwt::{Claims, JwtKeys};
 use crate::error::ApiError;
@@ -21,6 +22,7 @@ mod context_keys {
     pub const USER_ID: &str = "userId";
     pub const SESSION_ID: &str = "sessionId";
     pub const REASON: &str = "reason";
+    pub const AGENT_KEY: &str = "agentKey";
 }
 use context_keys::*;
 
@@ -49,6 +51,20 @@ pub enum Identity {
     /// Credentials that did not verify (bad signature, expired, ambiguous...).
     Invalid,
     Caller(Caller),
+    /// A project's agent key, to be checked against the database with the route's own work.
+    Agent(AgentKey),
+}
+
+/// Whoever may call the routes a voice agent uses: a signed-in user, or an agent key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Principal {
+    User(Caller),
+    Agent(AgentKey),
+}
+
+/// The 401 of every route that agent keys do not reach.
+fn agent_refused() -> ApiError {
+    ApiError::Unauthorized("Agent keys are not accepted on this route")
 }
 
 impl Identity {
@@ -57,14 +73,34 @@ impl Identity {
         match self {
             Identity::Caller(c) => Ok(c),
             Identity::Anonymous => Err(ApiError::unauthenticated()),
-            Identity::Invalid => Err(ApiError::Unauthorized("Invalid or expired token")),
+            Identity::Invalid => Err(invalid()),
+            Identity::Agent(_) => Err(agent_refused()),
         }
     }
 
-    /// For routes open to everyone: an unusable token is treated as no token.
-    pub fn optional(self) -> Option<Caller> {
+    /// For routes open to everyone: an unusable token is treated as no token; an agent key is
+    /// refused all the same.
+    pub fn optional(self) -> Result<Option<Caller>, ApiError> {
         match self {
-            Identity::Caller(c) => Some(c),
+            Identity::Caller(c) => Ok(Some(c)),
+            Identity::Agent(_) => Err(agent_refused()),
+            _ => Ok(None),
+        }
+    }
+
+    /// For the routes a voice agent uses: a user or an agent key, else the 401.
+    pub fn principal(self) -> Result<Principal, ApiError> {
+        match self {
+            Identity::Agent(key) => Ok(Principal::Agent(key)),
+            other => other.required().map(Principal::User),
+        }
+    }
+
+    /// For the public routes a voice agent uses.
+    pub fn optional_principal(self) -> Option<Principal> {
+        match self {
+            Identity::Caller(c) => Some(Principal::User(c)),
+            Identity::Agent(key) => Some(Principal::Agent(key)),
             _ => None,
         }
     }
@@ -73,14 +109,17 @@ impl Identity {
     pub fn of_token(headers: &http::HeaderMap, keys: &JwtKeys) -> Self {
         match token_from_headers(headers) {
             Ok(None) => Identity::Anonymous,
-            Ok(Some(token)) => match keys.verify(token) {
-                Ok(claims) => Identity::Caller(claims.into()),
-                Err(_) => Identity::Invalid,
+            Ok(Some(token)) => match AgentKey::of_token(token) {
+                Some(key) => Identity::Agent(key),
+                None => match keys.verify(token) {
+                    Ok(claims) => Identity::Caller(claims.into()),
+                    Err(_) => Identity::Invalid,
+                },
             },
             Err(_) => Identity::Invalid,
         }
     }
-
+    
     /// The request's identity: the authorizer's verdict when API Gateway passed one on (nobody
     /// else can set it), otherwise the token verified here.
     pub fn of_request(extensions: &Extensions, headers: &http::HeaderMap, keys: &JwtKeys) -> Self {
@@ -100,6 +139,10 @@ impl Identity {
                 m.insert(SESSION_ID.into(), caller.session_id.to_string().into());
                 return m;
             }
+            Identity::Agent(key) => {
+                m.insert(AGENT_KEY.into(), key.to_hex().into());
+                "agent"
+            }
             Identity::Anonymous => "missing",
             Identity::Invalid => "invalid",
         };
@@ -118,6 +161,9 @@ impl Identity {
         if !authenticated {
             return match text(REASON) {
                 Some("missing") => Identity::Anonymous,
+                Some("agent") => text(AGENT_KEY)
+                    .and_then(AgentKey::from_hex)
+                    .map_or(Identity::Invalid, Identity::Agent),
                 _ => Identity::Invalid,
             };
         }
@@ -130,6 +176,10 @@ impl Identity {
             _ => Identity::Invalid,
         }
     }
+}
+
+fn invalid() -> ApiError {
+    ApiError::Unauthorized("Invalid or expired token")
 }
 
 fn authorizer_fields(extensions: &Extensions) -> Option<&HashMap<String, Value>> {

@@ -1,5 +1,6 @@
 //! Who is calling: tokens, passwords, cookies, and the caller extracted from a request.
 
+pub mod agent_key;
 pub mod caller;
 pub mod cookie;
 pub mod hmac_provider;
@@ -7,6 +8,7 @@ pub mod jwt;
 pub mod password;
 pub mod role;
 
-pub use caller::{Caller, Identity};
+pub use agent_key::AgentKey;
+pub use caller::{Caller, Identity, Principal};
 pub use jwt::{Claims, JwtKeys};
 pub use role::Role;

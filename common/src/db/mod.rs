@@ -12,6 +12,25 @@ pub use query::Db;
 
 /// Maps an enum to a `text` column through its `as_str` and `FromStr`, so rows and parameters
 /// carry the enum itself (a value outside the enum fails the row's decoding, not a handler).
+/// Maps a serde type to a `jsonb` column (e.g. a project's weekly schedule).
+#[macro_export]
+macro_rules! json_column {
+    ($t:ty) => {
+        impl<'a> ::postgres_types::FromSql<'a> for $t {
+            fn from_sql(
+                ty: &::postgres_types::Type,
+                raw: &'a [u8],
+            ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+                Ok(<::postgres_types::Json<$t> as ::postgres_types::FromSql>::from_sql(ty, raw)?.0)
+            }
+
+            fn accepts(ty: &::postgres_types::Type) -> bool {
+                <::postgres_types::Json<$t> as ::postgres_types::FromSql>::accepts(ty)
+            }
+        }
+    };
+}
+
 #[macro_export]
 macro_rules! text_column {
     ($t:ty) => {

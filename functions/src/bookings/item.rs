@@ -6,7 +6,6 @@ use axum::routing::get;
 use chrono::{DateTime, Utc};
 use common::auth::{Caller, Role};
 use common::body::Patch;
-use common::error::OnConstraint;
 use common::extract::{Authed, Id, Json};
 use common::{ApiError, AppState, HandlerResult, response, session};
 use http::StatusCode;
@@ -17,7 +16,7 @@ use validator::{Validate, ValidationError};
 use super::model::Booking;
 use super::queries::{self, Change};
 use super::status::{Actor, BookingStatus, TransitionError};
-use super::{NO_OVERLAP, in_the_past, overlap_conflict};
+use super::{in_the_past, on_overlap, outside_hours};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/bookings/{id}", get(read).put(update).delete(cancel))
@@ -27,11 +26,18 @@ fn not_found() -> ApiError {
     ApiError::NotFound("Booking not found")
 }
 
-/// Owners act on their own bookings, administrators on anyone's; everyone else is refused.
-fn actor(caller: &Caller, role: Role, owner_id: Uuid) -> Result<Actor, ApiError> {
+/// Owners act on their own bookings, administrators on anyone's, and a project's owner on the
+/// bookings of its services as an administrator; everyone else is refused.
+fn actor(
+    caller: &Caller,
+    role: Role,
+    owner_id: Option<Uuid>,
+    project_owner: Option<Uuid>,
+) -> Result<Actor, ApiError> {
     match role {
         Role::Admin => Ok(Actor::Admin),
-        _ if owner_id == caller.user_id => Ok(Actor::Owner),
+        _ if project_owner == Some(caller.user_id) => Ok(Actor::Admin),
+        _ if owner_id == Some(caller.user_id) => Ok(Actor::Owner),
         _ => Err(ApiError::Forbidden(
             "You do not have access to this booking".into(),
         )),
@@ -43,7 +49,12 @@ async fn read(State(state): State<AppState>, Authed(caller, Id(id)): Authed<Id>)
         .await?
         .ok_or_else(session::gone)?;
     let booking = found.item.0.ok_or_else(not_found)?;
-    actor(&caller, found.role, booking.booking.user_id)?;
+    actor(
+        &caller,
+        found.role,
+        booking.booking.user_id,
+        booking.project_owner,
+    )?;
     Ok(response::success(StatusCode::OK, &booking))
 }
 
@@ -113,13 +124,16 @@ async fn apply(
             .await?
             .ok_or_else(session::gone)?;
         let current = found.item.0.ok_or_else(not_found)?;
-        let actor = actor(caller, found.role, current.user_id)?;
+        let actor = actor(caller, found.role, current.user_id, current.project_owner)?;
         let to = current
             .status
             .after_change(change.status, current.moves, actor)
             .map_err(refused)?;
         if !current.in_future {
             return Err(in_the_past());
+        }
+        if !current.within_hours {
+            return Err(outside_hours());
         }
         let write = Change {
             id,
@@ -128,9 +142,7 @@ async fn apply(
             set_notes,
             notes,
         };
-        let updated = queries::apply(&db, &write, &current)
-            .await
-            .on_constraint(NO_OVERLAP, overlap_conflict)?;
+        let updated = on_overlap(queries::apply(&db, &write, &current).await)?;
         if let Some(booking) = updated {
             return Ok(booking);
         }

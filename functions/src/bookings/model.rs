@@ -13,8 +13,13 @@ use crate::services::model::ServiceSummary;
 #[serde(rename_all = "camelCase")]
 pub struct Booking {
     pub id: Uuid,
-    pub user_id: Uuid,
+    /// `None` for a booking a project's agent made.
+    pub user_id: Option<Uuid>,
     pub service_id: Uuid,
+    /// The service's project, if any; its customer fields are then the booking's customer.
+    pub project_id: Option<Uuid>,
+    pub customer_name: Option<String>,
+    pub customer_phone: Option<String>,
     #[serde(serialize_with = "common::time::serialize")]
     pub scheduled_at: DateTime<Utc>,
     pub duration: i32,
@@ -29,7 +34,7 @@ pub struct Booking {
     pub service: ServiceSummary,
 }
 
-/// `GET /api/bookings/{id}`: the booking and its owner.
+/// `GET /api/bookings/{id}`: the booking and its owner (`null` for an agent's booking).
 #[derive(Debug, Clone, Serialize, FromRow)]
 pub struct BookingWithUser {
     #[serde(flatten)]
@@ -37,17 +42,40 @@ pub struct BookingWithUser {
     pub booking: Booking,
     #[from_row(flatten)]
     pub user: BookingUser,
+    /// The owner of the booking's project, who has an administrator's rights over it.
+    #[serde(skip)]
+    pub project_owner: Option<Uuid>,
 }
 
 /// `user{id,name,email,phone}` inside a single booking.
-#[derive(Debug, Clone, Serialize, FromRow)]
+#[derive(Debug, Clone, FromRow)]
 pub struct BookingUser {
     #[from_row(rename = "owner_id")]
-    pub id: Uuid,
+    pub id: Option<Uuid>,
     #[from_row(rename = "owner_name")]
     pub name: Option<String>,
     #[from_row(rename = "owner_email")]
-    pub email: String,
+    pub email: Option<String>,
     #[from_row(rename = "owner_phone")]
     pub phone: Option<String>,
+}
+
+impl Serialize for BookingUser {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct User<'a> {
+            id: Uuid,
+            name: &'a Option<String>,
+            email: &'a Option<String>,
+            phone: &'a Option<String>,
+        }
+        self.id
+            .map(|id| User {
+                id,
+                name: &self.name,
+                email: &self.email,
+                phone: &self.phone,
+            })
+            .serialize(s)
+    }
 }

@@ -1,5 +1,5 @@
 //! The statements of `/api/bookings` and `/api/bookings/{id}`. Every write first locks the
-//! owner's `users` row (see [`super::NO_OVERLAP`]).
+//! calendars it touches (see [`super::OVERLAP_CONSTRAINTS`]).
 
 use chrono::{DateTime, Utc};
 use common::auth::Caller;
@@ -23,6 +23,7 @@ macro_rules! with_service {
         )
     };
 }
+pub(crate) use with_service;
 
 /// `status`, `startDate` and `endDate` (inclusive), each optional.
 #[derive(Debug, Default, PartialEq)]
@@ -65,6 +66,12 @@ pub struct Prospect {
     pub in_future: bool,
     /// `None`: no such service.
     pub is_active: Option<bool>,
+    /// The service's project, whose hours and duration the booking must keep.
+    pub project_id: Option<Uuid>,
+    pub service_duration: Option<i32>,
+    /// Inside the project's hours (always, off a project), for the duration asked or else the
+    /// service's.
+    pub within_hours: Option<bool>,
 }
 
 /// `None` when the session is gone. The database's clock decides what "the past" is.
@@ -73,10 +80,20 @@ pub async fn prospect(
     caller: &Caller,
     service_id: Uuid,
     at: DateTime<Utc>,
+    duration: Option<i32>,
 ) -> Result<Option<Prospect>, DbError> {
-    let sql = "SELECT $4::timestamptz > now() AS in_future, s.is_active \
-               FROM live_caller($1, $2) c LEFT JOIN services s ON s.id = $3";
-    let params: Params = &[&caller.session_id, &caller.user_id, &service_id, &at];
+    let sql = "SELECT $4::timestamptz > now() AS in_future, s.is_active, s.project_id, \
+               s.duration AS service_duration, p.id IS NULL OR within_hours(p.schedule, \
+               p.time_zone, $4, COALESCE($5, s.duration)) AS within_hours \
+               FROM live_caller($1, $2) c LEFT JOIN services s ON s.id = $3 \
+               LEFT JOIN projects p ON p.id = s.project_id";
+    let params: Params = &[
+        &caller.session_id,
+        &caller.user_id,
+        &service_id,
+        &at,
+        &duration,
+    ];
     db.row(sql, params, "check booking request").await
 }
 
@@ -91,9 +108,10 @@ pub struct NewBooking<'a> {
 /// `None` when the owner is gone.
 pub async fn insert(db: &Db, new: &NewBooking<'_>) -> Result<Option<Booking>, DbError> {
     let sql = concat!(
-        "WITH owner AS (SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE), ",
+        "WITH locked AS (SELECT lock_calendars($1, $2)), owner AS (SELECT id FROM users WHERE id = $1), ",
         "b AS (INSERT INTO bookings (user_id, service_id, scheduled_at, duration, notes) ",
-        "SELECT owner.id, $2::uuid, $3::timestamptz, $4::int4, $5::text FROM owner RETURNING *) SELECT ",
+        "SELECT owner.id, $2::uuid, $3::timestamptz, $4::int4, $5::text FROM owner, locked ",
+        "RETURNING *) SELECT ",
         with_service!("b JOIN services s ON s.id = b.service_id")
     );
     let params: Params = &[
@@ -114,11 +132,12 @@ pub async fn read(
 ) -> Result<Option<ForCaller<BookingWithUser>>, DbError> {
     let sql = concat!(
         "SELECT c.role AS caller_role, u.id AS owner_id, u.name AS owner_name, u.email AS owner_email, ",
-        "u.phone AS owner_phone, ",
+        "u.phone AS owner_phone, p.user_id AS project_owner, ",
         with_service!(
             "live_caller($1, $2) c LEFT JOIN (bookings b JOIN services s ON s.id = b.service_id "
         ),
-        "JOIN users u ON u.id = b.user_id) ON b.id = $3"
+        "LEFT JOIN users u ON u.id = b.user_id LEFT JOIN projects p ON p.id = b.project_id) ",
+        "ON b.id = $3"
     );
     db.row(
         sql,
@@ -131,7 +150,11 @@ pub async fn read(
 /// What a change is decided on.
 #[derive(FromRow)]
 pub struct Current {
-    pub user_id: Uuid,
+    pub user_id: Option<Uuid>,
+    /// The owner of the booking's project, who has an administrator's rights over it.
+    pub project_owner: Option<Uuid>,
+    /// The requested time, if any, keeps the project's hours (always, off a project).
+    pub within_hours: bool,
     pub status: BookingStatus,
     pub scheduled_at: DateTime<Utc>,
     /// The requested time, if any, is in the future.
@@ -149,9 +172,13 @@ pub async fn current(
     to: Option<DateTime<Utc>>,
 ) -> Result<Option<ForCaller<Current>>, DbError> {
     let sql = "SELECT c.role AS caller_role, b.id, b.user_id, b.status, b.scheduled_at, \
+               p.user_id AS project_owner, \
                ($4::timestamptz IS NULL OR $4::timestamptz > now()) AS in_future, \
-               ($4::timestamptz IS NOT NULL AND $4::timestamptz <> b.scheduled_at) AS moves \
-               FROM live_caller($1, $2) c LEFT JOIN bookings b ON b.id = $3";
+               ($4::timestamptz IS NOT NULL AND $4::timestamptz <> b.scheduled_at) AS moves, \
+               ($4::timestamptz IS NULL OR p.id IS NULL \
+               OR within_hours(p.schedule, p.time_zone, $4, b.duration)) AS within_hours \
+               FROM live_caller($1, $2) c LEFT JOIN bookings b ON b.id = $3 \
+               LEFT JOIN projects p ON p.id = b.project_id";
     db.row(
         sql,
         &[&caller.session_id, &caller.user_id, &id, &to],
@@ -176,11 +203,11 @@ pub async fn apply(
     seen: &Current,
 ) -> Result<Option<Booking>, DbError> {
     let sql = concat!(
-        "WITH owner AS (SELECT u.id FROM bookings ob JOIN users u ON u.id = ob.user_id ",
-        "WHERE ob.id = $1 FOR NO KEY UPDATE OF u), ",
+        "WITH locked AS (SELECT lock_calendars(ob.user_id, ob.service_id) FROM bookings ob ",
+        "WHERE ob.id = $1), ",
         "b AS (UPDATE bookings SET scheduled_at = COALESCE($2, scheduled_at), ",
         "status = $3, notes = CASE WHEN $4 THEN $5 ELSE notes END, updated_at = now() ",
-        "WHERE id = $1 AND status = $6 AND scheduled_at = $7 AND user_id IN (SELECT id FROM owner) ",
+        "WHERE id = $1 AND status = $6 AND scheduled_at = $7 AND EXISTS (SELECT 1 FROM locked) ",
         "RETURNING *) SELECT ",
         with_service!("b JOIN services s ON s.id = b.service_id")
     );

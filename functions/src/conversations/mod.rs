@@ -7,7 +7,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 use bytes::Bytes;
-use common::auth::Caller;
+use common::auth::Principal;
 use common::error::FieldError;
 use common::extract::{Authed, ClientAddress, FromQuery, Query, RawBody};
 use common::{ApiError, AppState, HandlerResult, body, request, response, session};
@@ -137,7 +137,7 @@ async fn parse(
 
 async fn save(
     State(state): State<AppState>,
-    caller: Option<Caller>,
+    principal: Option<Principal>,
     ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     RawBody(raw): RawBody,
@@ -157,9 +157,17 @@ async fn save(
         window_secs: limits.window.as_secs_f64(),
         limit: limits.conversations_per_address,
     };
-    let save = queries::save(&state.db().await?, caller.as_ref(), &new, &limit)
+    let (caller, key) = match &principal {
+        Some(Principal::User(caller)) => (Some(caller), None),
+        Some(Principal::Agent(key)) => (None, Some(key)),
+        None => (None, None),
+    };
+    let save = queries::save(&state.db().await?, caller, key, &new, &limit)
         .await?
         .ok_or_else(|| ApiError::internal("conversation insert returned no row"))?;
+    if !save.key_ok {
+        return Err(crate::projects::calendar::key_refused());
+    }
     // Nothing saved: the address is over its limit.
     let saved = save.saved.0.ok_or(ApiError::RateLimited {
         retry_after_secs: u64::try_from(save.retry_after).unwrap_or(1),

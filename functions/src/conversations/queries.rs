@@ -3,7 +3,7 @@
 use std::error::Error;
 
 use chrono::{DateTime, Utc};
-use common::auth::Caller;
+use common::auth::{AgentKey, Caller};
 use common::db::Db;
 use common::db::query::{Found, Params};
 use common::error::DbError;
@@ -87,6 +87,8 @@ FROM caller c LEFT JOIN page p ON true ORDER BY p.created_at DESC, p.id DESC";
 pub struct Saved {
     pub id: Uuid,
     pub user_id: Option<Uuid>,
+    /// The project whose agent key saved it.
+    pub project_id: Option<Uuid>,
     pub transcript: StoredJson,
     pub summary: Option<String>,
     pub metadata: StoredJson,
@@ -97,6 +99,8 @@ pub struct Saved {
 /// The address's count, and the conversation if it was within the limit.
 #[derive(FromRow)]
 pub struct Save {
+    /// No agent key was sent, or a live one.
+    pub key_ok: bool,
     pub hits: i32,
     pub retry_after: i64,
     #[from_row(flatten)]
@@ -118,10 +122,12 @@ pub struct AddressLimit<'a> {
 
 /// Counts the post against its address and saves it while the address is within its limit,
 /// in one statement. Linked to the caller only if there is one and the session is live;
-/// otherwise saved unlinked, like any anonymous log.
+/// otherwise saved unlinked, like any anonymous log. Saved with an agent key, it is linked to
+/// the key's project, and refused (`key_ok` false) when the key is not live.
 pub async fn save(
     db: &Db,
     caller: Option<&Caller>,
+    key: Option<&AgentKey>,
     new: &NewConversation<'_>,
     address: &AddressLimit<'_>,
 ) -> Result<Option<Save>, DbError> {
@@ -129,10 +135,14 @@ pub async fn save(
         "hit AS (INSERT INTO rate_limits AS r (bucket, window_start, hits) ",
         "VALUES ($6, rate_window($7), 1) ON CONFLICT (bucket, window_start) DO UPDATE SET hits = r.hits + 1 ",
         "RETURNING hits, rate_retry_after(window_start, $7) AS retry_after), ",
-        "saved AS (INSERT INTO conversations (user_id, transcript, summary, metadata) ",
-        "SELECT (SELECT id FROM live_caller($1, $2)), $3::jsonb, $4::text, $5::jsonb FROM hit WHERE hit.hits <= $8 ",
-        "RETURNING id, user_id, transcript::text AS transcript, summary, metadata::text AS metadata, created_at) ",
-        "SELECT h.hits, h.retry_after, s.* FROM hit h LEFT JOIN saved s ON true"
+        "agent AS (SELECT CASE WHEN $9::bytea IS NOT NULL THEN use_agent_key($9, NULL) END AS project), ",
+        "saved AS (INSERT INTO conversations (user_id, project_id, transcript, summary, metadata) ",
+        "SELECT (SELECT id FROM live_caller($1, $2)), agent.project, $3::jsonb, $4::text, $5::jsonb ",
+        "FROM hit, agent WHERE hit.hits <= $8 AND ($9::bytea IS NULL OR agent.project IS NOT NULL) ",
+        "RETURNING id, user_id, project_id, transcript::text AS transcript, summary, ",
+        "metadata::text AS metadata, created_at) ",
+        "SELECT ($9::bytea IS NULL OR a.project IS NOT NULL) AS key_ok, h.hits, h.retry_after, s.* ",
+        "FROM hit h CROSS JOIN agent a LEFT JOIN saved s ON true"
     );
     let (session, user) = (caller.map(|c| c.session_id), caller.map(|c| c.user_id));
     let params: Params = &[
@@ -144,6 +154,7 @@ pub async fn save(
         &address.bucket,
         &address.window_secs,
         &address.limit,
+        &key.map(AgentKey::digest),
     ];
     db.row(sql, params, "save conversation").await
 }

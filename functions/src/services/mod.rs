@@ -25,6 +25,13 @@ pub fn router() -> Router<AppState> {
 async fn list(State(state): State<AppState>, uri: Uri, caller: Option<Caller>) -> HandlerResult {
     let include_inactive = request::query(&uri, "includeInactive").as_deref() == Some("true");
     let db = state.db().await?;
+    if let Some(project) = request::query(&uri, "projectId") {
+        let project = project
+            .parse()
+            .map_err(|_| ApiError::validation("projectId", "Must be a UUID"))?;
+        let services = queries::of_project(&db, project).await?;
+        return Ok(response::success(StatusCode::OK, &services));
+    }
     // The token matters only to an admin asking for inactive services too.
     let services = match caller.filter(|_| include_inactive) {
         Some(caller) => queries::all_for_admin(&db, &caller).await?,
@@ -55,7 +62,7 @@ impl common::body::JsonBody for CreateServiceBody {
 }
 
 /// The exact decimal a JSON number spells (`25.5` stays 25.5, never 25.4999...).
-fn decimal(n: &serde_json::Number) -> Option<Decimal> {
+pub fn decimal(n: &serde_json::Number) -> Option<Decimal> {
     n.to_string().parse::<Decimal>().ok().or_else(|| {
         // Exponent notation such as 1e2.
         n.as_f64()
@@ -63,7 +70,7 @@ fn decimal(n: &serde_json::Number) -> Option<Decimal> {
     })
 }
 
-fn valid_price(n: &serde_json::Number) -> Result<(), ValidationError> {
+pub fn valid_price(n: &serde_json::Number) -> Result<(), ValidationError> {
     let ok = decimal(n)
         .is_some_and(|d| !d.is_sign_negative() && d <= MAX_PRICE && d.normalize().scale() <= 2);
     if ok {

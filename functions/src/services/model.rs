@@ -3,13 +3,16 @@
 use chrono::{DateTime, Utc};
 use postgres_from_row::FromRow;
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Serialize, FromRow)]
-#[serde(rename_all = "camelCase")]
+/// Also read from `jsonb` (a project's services, aggregated in SQL), where the keys are the
+/// column names.
+#[derive(Debug, Clone, Serialize, Deserialize, FromRow)]
+#[serde(rename_all(serialize = "camelCase"))]
 pub struct Service {
     pub id: Uuid,
+    pub project_id: Option<Uuid>,
     pub name: String,
     pub description: Option<String>,
     pub duration: i32,

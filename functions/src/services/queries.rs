@@ -5,18 +5,28 @@ use common::db::Db;
 use common::db::query::Params;
 use common::error::DbError;
 use rust_decimal::Decimal;
+use uuid::Uuid;
 
 use super::model::Service;
 
+/// The catalogue: active services that belong to no project.
 pub async fn active(db: &Db) -> Result<Vec<Service>, DbError> {
-    let sql = "SELECT s.* FROM services s WHERE s.is_active ORDER BY s.name, s.id";
+    let sql = "SELECT s.* FROM services s WHERE s.is_active AND s.project_id IS NULL \
+               ORDER BY s.name, s.id";
     db.rows(sql, &[], "list services").await
+}
+
+/// A project's active services (none for a closed project: they are inactive).
+pub async fn of_project(db: &Db, project: Uuid) -> Result<Vec<Service>, DbError> {
+    let sql = "SELECT s.* FROM services s WHERE s.project_id = $1 AND s.is_active \
+               ORDER BY s.name, s.id";
+    db.rows(sql, &[&project], "list project services").await
 }
 
 /// Inactive services too, but only when the caller's live session belongs to an admin.
 pub async fn all_for_admin(db: &Db, caller: &Caller) -> Result<Vec<Service>, DbError> {
-    let sql = "SELECT s.* FROM services s WHERE s.is_active OR EXISTS \
-               (SELECT 1 FROM live_caller($1, $2) WHERE role = 'ADMIN') ORDER BY s.name, s.id";
+    let sql = "SELECT s.* FROM services s WHERE s.project_id IS NULL AND (s.is_active OR EXISTS \
+               (SELECT 1 FROM live_caller($1, $2) WHERE role = 'ADMIN')) ORDER BY s.name, s.id";
     let params: Params = &[&caller.session_id, &caller.user_id];
     db.rows(sql, params, "list services").await
 }

@@ -1,0 +1,120 @@
+//! `GET /api/projects/{id}/availability`: a service's free slots, computed in PostgreSQL.
+//! Public (it carries no customer data); an agent key, when sent, must be this project's.
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use chrono::{DateTime, Duration, Utc};
+use common::auth::Principal;
+use common::error::FieldError;
+use common::extract::{FromQuery, ProjectId, Query};
+use common::{ApiError, AppState, HandlerResult, request, response};
+use http::{StatusCode, Uri};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::{not_found, queries};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/projects/{id}/availability", get(availability))
+}
+
+/// The longest window one request may ask for.
+const MAX_DAYS: i64 = 31;
+const DEFAULT_DAYS: i64 = 7;
+
+/// `serviceId`, and the window `[from, to)`: from now for 7 days unless given.
+pub struct Window {
+    pub service: Uuid,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+impl FromQuery for Window {
+    fn from_query(uri: &Uri) -> Result<Self, ApiError> {
+        let mut errors = Vec::new();
+        let service = match request::query(uri, "serviceId").map(|s| s.parse::<Uuid>()) {
+            Some(Ok(id)) => Some(id),
+            Some(Err(_)) => {
+                errors.push(FieldError::new("serviceId", "Must be a UUID"));
+                None
+            }
+            None => {
+                errors.push(FieldError::new("serviceId", "Required"));
+                None
+            }
+        };
+        let mut date = |name: &str| {
+            common::time::parse_param(name, request::query(uri, name)).unwrap_or_else(|e| {
+                errors.push(e);
+                None
+            })
+        };
+        let (from, to) = (date("from"), date("to"));
+        let from = from.unwrap_or_else(Utc::now);
+        let to = to.unwrap_or(from + Duration::days(DEFAULT_DAYS));
+        if to <= from {
+            errors.push(FieldError::new("to", "Must be after from"));
+        } else if to - from > Duration::days(MAX_DAYS) {
+            errors.push(FieldError::new("to", "The window may be at most 31 days long"));
+        }
+        match service {
+            Some(service) if errors.is_empty() => Ok(Self { service, from, to }),
+            _ => Err(ApiError::Validation(errors)),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Slots {
+    project_id: Uuid,
+    service_id: Uuid,
+    time_zone: String,
+    duration: i32,
+    #[serde(serialize_with = "slots")]
+    slots: Vec<DateTime<Utc>>,
+}
+
+fn slots<S: serde::Serializer>(slots: &[DateTime<Utc>], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(slots.iter().map(common::time::format))
+}
+
+async fn availability(
+    State(state): State<AppState>,
+    ProjectId(project): ProjectId,
+    principal: Option<Principal>,
+    Query(window): Query<Window>,
+) -> HandlerResult {
+    let key = match &principal {
+        Some(Principal::Agent(key)) => Some(key),
+        _ => None,
+    };
+    let found = queries::availability(
+        &state.db().await?,
+        project,
+        window.service,
+        window.from,
+        window.to,
+        key,
+    )
+    .await?
+    .ok_or_else(|| ApiError::internal("availability returned no row"))?;
+    if !found.key_ok {
+        return Err(super::calendar::key_refused());
+    }
+    let (Some(time_zone), true) = (found.time_zone, found.project_found) else {
+        return Err(not_found());
+    };
+    let duration = found.duration.ok_or_else(|| {
+        ApiError::validation("serviceId", "Not an active service of this project")
+    })?;
+    let body = Slots {
+        project_id: project,
+        service_id: window.service,
+        time_zone,
+        duration,
+        slots: found.slots,
+    };
+    Ok(response::success(StatusCode::OK, &body))
+}

@@ -1,0 +1,410 @@
+//! The statements of `/api/projects` and its sub-resources. Owner-only statements start from
+//! `project_access(session, user, project)`, which yields the caller's role and the project's
+//! owner in the statement's own round trip.
+
+use chrono::{DateTime, Utc};
+use common::auth::{AgentKey, Caller, Role};
+use common::db::Db;
+use common::db::query::{Found, Params};
+use common::error::DbError;
+use postgres_from_row::FromRow;
+use postgres_types::Json;
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::model::{Project, ProjectFields};
+use crate::bookings::model::Booking;
+use crate::bookings::queries::{ListFilter, with_service};
+
+/// What every owner-only statement returns first: no row at all when the session is gone.
+#[derive(Debug, FromRow)]
+pub struct Access {
+    pub caller_role: Role,
+    /// The project's owner; `None` when there is no such (open) project.
+    pub owner_id: Option<Uuid>,
+}
+
+/// [`Access`] with the statement's own result.
+#[derive(FromRow)]
+pub struct Owned<T: FromRow> {
+    #[from_row(flatten)]
+    pub access: Access,
+    #[from_row(flatten)]
+    pub item: Found<T>,
+}
+
+/// The caller's open projects, newest first; `None` when the session is gone.
+pub async fn list(db: &Db, caller: &Caller) -> Result<Option<Vec<Project>>, DbError> {
+    let sql = "SELECT c.role AS caller_role, p.*, project_services(p.id) AS services \
+               FROM live_caller($1, $2) c \
+               LEFT JOIN projects p ON p.user_id = c.id AND p.deleted_at IS NULL \
+               ORDER BY p.created_at DESC, p.id";
+    let params: Params = &[&caller.session_id, &caller.user_id];
+    let rows: Vec<common::db::query::ForCaller<Project>> =
+        db.rows(sql, params, "list projects").await?;
+    Ok((!rows.is_empty()).then(|| rows.into_iter().filter_map(|r| r.item.0).collect()))
+}
+
+/// The project and its services, created together; `None` when the session is gone.
+pub async fn insert(
+    db: &Db,
+    caller: &Caller,
+    fields: &ProjectFields,
+) -> Result<Option<Owned<Project>>, DbError> {
+    let sql = "WITH c AS (SELECT id, role FROM live_caller($1, $2)), \
+               p AS (INSERT INTO projects (user_id, agent_name, language, greeting, voice_id, \
+               business_name, industry, phone, website, time_zone, schedule) \
+               SELECT c.id, $3, $4, $5, $6, $7, $8, $9, NULLIF($10, ''), COALESCE($11, 'UTC'), \
+               COALESCE($12, '[]') FROM c RETURNING *), \
+               s AS (INSERT INTO services (project_id, name, description, duration, price) \
+               SELECT p.id, x.name, x.description, x.duration, x.price FROM p, \
+               jsonb_to_recordset($13) AS x(name text, description text, duration integer, \
+               price numeric) RETURNING *) \
+               SELECT c.role AS caller_role, c.id AS owner_id, p.*, \
+               (SELECT coalesce(jsonb_agg(s ORDER BY s.name, s.id), '[]') FROM s) AS services \
+               FROM c LEFT JOIN p ON true";
+    let text = ProjectFields::text;
+    let schedule = fields.schedule.as_ref().map(Json);
+    let services = fields.services_json();
+    let params: Params = &[
+        &caller.session_id,
+        &caller.user_id,
+        &text(&fields.agent_name),
+        &text(&fields.language),
+        &fields.greeting,
+        &text(&fields.voice_id),
+        &text(&fields.business_name),
+        &text(&fields.industry),
+        &text(&fields.phone),
+        &fields.website(),
+        &text(&fields.time_zone),
+        &schedule,
+        &services,
+    ];
+    db.row(sql, params, "insert project").await
+}
+
+/// The project, if the caller may see it (checked by the handler on [`Access`]).
+pub async fn read(db: &Db, caller: &Caller, id: Uuid) -> Result<Option<Owned<Project>>, DbError> {
+    let sql = "SELECT a.caller_role, a.owner_id, p.*, project_services(p.id) AS services \
+               FROM project_access($1, $2, $3) a LEFT JOIN projects p ON p.id = $3 \
+               AND (a.owner_id = a.caller_id OR a.caller_role = 'ADMIN')";
+    db.row(
+        sql,
+        &[&caller.session_id, &caller.user_id, &id],
+        "read project",
+    )
+    .await
+}
+
+/// Whether the change was made: refused when the caller may not manage the project, or when a
+/// service entry names a service that is not the project's.
+#[derive(FromRow)]
+pub struct Changed {
+    #[from_row(flatten)]
+    pub access: Access,
+    pub changed: bool,
+}
+
+/// Changes the fields given. `services`, when given, is the new list: entries with an id are
+/// updated (and active again), the others created, the project's services left out made
+/// inactive.
+pub async fn update(
+    db: &Db,
+    caller: &Caller,
+    id: Uuid,
+    fields: &ProjectFields,
+) -> Result<Option<Changed>, DbError> {
+    let sql = "WITH a AS (SELECT * FROM project_access($1, $2, $3)), \
+               given AS (SELECT * FROM jsonb_to_recordset($14) AS x(id uuid, name text, \
+               description text, duration integer, price numeric)), \
+               allowed AS (SELECT $3::uuid AS id FROM a WHERE (a.owner_id = a.caller_id \
+               OR (a.owner_id IS NOT NULL AND a.caller_role = 'ADMIN')) AND NOT EXISTS \
+               (SELECT 1 FROM given g WHERE g.id IS NOT NULL AND NOT EXISTS \
+               (SELECT 1 FROM services s WHERE s.id = g.id AND s.project_id = $3))), \
+               p AS (UPDATE projects SET agent_name = COALESCE($4, agent_name), \
+               language = COALESCE($5, language), greeting = COALESCE($6, greeting), \
+               voice_id = COALESCE($7, voice_id), business_name = COALESCE($8, business_name), \
+               industry = COALESCE($9, industry), phone = COALESCE($10, phone), \
+               website = CASE WHEN $11::text IS NULL THEN website ELSE NULLIF($11, '') END, \
+               time_zone = COALESCE($12, time_zone), schedule = COALESCE($13, schedule), \
+               updated_at = now() WHERE id IN (SELECT id FROM allowed) RETURNING id), \
+               kept AS (UPDATE services s SET name = g.name, description = g.description, \
+               duration = g.duration, price = g.price, is_active = true, updated_at = now() \
+               FROM given g WHERE s.id = g.id AND s.project_id IN (SELECT id FROM allowed)), \
+               added AS (INSERT INTO services (project_id, name, description, duration, price) \
+               SELECT al.id, g.name, g.description, g.duration, g.price FROM allowed al, given g \
+               WHERE g.id IS NULL), \
+               dropped AS (UPDATE services s SET is_active = false, updated_at = now() \
+               WHERE $14::jsonb IS NOT NULL AND s.is_active \
+               AND s.project_id IN (SELECT id FROM allowed) \
+               AND s.id NOT IN (SELECT g.id FROM given g WHERE g.id IS NOT NULL)) \
+               SELECT a.caller_role, a.owner_id, EXISTS (SELECT 1 FROM p) AS changed FROM a";
+    let text = ProjectFields::text;
+    let schedule = fields.schedule.as_ref().map(Json);
+    let services = fields.services_json();
+    let params: Params = &[
+        &caller.session_id,
+        &caller.user_id,
+        &id,
+        &text(&fields.agent_name),
+        &text(&fields.language),
+        &fields.greeting,
+        &text(&fields.voice_id),
+        &text(&fields.business_name),
+        &text(&fields.industry),
+        &text(&fields.phone),
+        &fields.website(),
+        &text(&fields.time_zone),
+        &schedule,
+        &services,
+    ];
+    db.row(sql, params, "update project").await
+}
+
+/// Closes the project: its services become inactive and its keys stop working; its bookings
+/// and conversations stay.
+pub async fn close(db: &Db, caller: &Caller, id: Uuid) -> Result<Option<Changed>, DbError> {
+    let sql = "WITH a AS (SELECT * FROM project_access($1, $2, $3)), \
+               allowed AS (SELECT $3::uuid AS id FROM a WHERE a.owner_id = a.caller_id \
+               OR (a.owner_id IS NOT NULL AND a.caller_role = 'ADMIN')), \
+               p AS (UPDATE projects SET deleted_at = now(), updated_at = now() \
+               WHERE id IN (SELECT id FROM allowed) RETURNING id), \
+               s AS (UPDATE services SET is_active = false, updated_at = now() \
+               WHERE project_id IN (SELECT id FROM allowed) AND is_active), \
+               k AS (UPDATE agent_keys SET revoked_at = now() \
+               WHERE project_id IN (SELECT id FROM allowed) AND revoked_at IS NULL) \
+               SELECT a.caller_role, a.owner_id, EXISTS (SELECT 1 FROM p) AS changed FROM a";
+    db.row(
+        sql,
+        &[&caller.session_id, &caller.user_id, &id],
+        "close project",
+    )
+    .await
+}
+
+/// What availability is computed from, and the slots.
+#[derive(FromRow)]
+pub struct Availability {
+    pub project_found: bool,
+    /// No key was presented, or it is a live key of this project.
+    pub key_ok: bool,
+    pub time_zone: Option<String>,
+    /// `None` when the service is not an active service of the project.
+    pub duration: Option<i32>,
+    pub slots: Vec<DateTime<Utc>>,
+}
+
+/// The free slots of `service` in `[from, to)`, in one statement: the project's open windows
+/// in its time zone, stepped by the service's duration, minus its live bookings.
+pub async fn availability(
+    db: &Db,
+    project: Uuid,
+    service: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    key: Option<&AgentKey>,
+) -> Result<Option<Availability>, DbError> {
+    let sql = "WITH p AS (SELECT id, schedule, time_zone FROM projects \
+               WHERE id = $1 AND deleted_at IS NULL), \
+               s AS (SELECT id, duration FROM services \
+               WHERE id = $2 AND project_id = $1 AND is_active), \
+               busy AS (SELECT coalesce(range_agg(tstzrange(b.scheduled_at, \
+               booking_end(b.scheduled_at, b.duration), '[)')), '{}') AS taken FROM bookings b \
+               WHERE b.project_id = $1 AND b.status IN ('PENDING', 'CONFIRMED') \
+               AND tstzrange(b.scheduled_at, booking_end(b.scheduled_at, b.duration), '[)') \
+               && tstzrange($3, $4 + interval '1 day', '[)')) \
+               SELECT p.id IS NOT NULL AS project_found, \
+               ($5::bytea IS NULL OR use_agent_key($5, $1) IS NOT NULL) AS key_ok, \
+               p.time_zone, s.duration, ARRAY(SELECT g FROM \
+               open_windows(p.schedule, p.time_zone, $3, $4) w, LATERAL generate_series(w.opens, \
+               w.closes - make_interval(mins => s.duration), make_interval(mins => s.duration)) g \
+               WHERE g >= $3 AND g < $4 AND g > now() \
+               AND NOT busy.taken && tstzrange(g, booking_end(g, s.duration), '[)') \
+               ORDER BY g) AS slots \
+               FROM busy LEFT JOIN p ON true LEFT JOIN s ON true";
+    let key = key.map(AgentKey::digest);
+    let params: Params = &[&project, &service, &from, &to, &key];
+    db.row(sql, params, "project availability").await
+}
+
+/// The project's calendar, soonest first, for its owner or an administrator.
+pub async fn calendar(
+    db: &Db,
+    caller: &Caller,
+    project: Uuid,
+    filter: &ListFilter,
+) -> Result<Vec<Owned<Booking>>, DbError> {
+    let sql = concat!(
+        "SELECT a.caller_role, a.owner_id, ",
+        with_service!(
+            "project_access($1, $2, $3) a LEFT JOIN (bookings b JOIN services s ON s.id = b.service_id) "
+        ),
+        "ON b.project_id = $3 AND (a.owner_id = a.caller_id OR a.caller_role = 'ADMIN') ",
+        "AND ($4::text IS NULL OR b.status = $4) ",
+        "AND ($5::timestamptz IS NULL OR b.scheduled_at >= $5) ",
+        "AND ($6::timestamptz IS NULL OR b.scheduled_at <= $6) ",
+        "ORDER BY b.scheduled_at, b.id"
+    );
+    let params: Params = &[
+        &caller.session_id,
+        &caller.user_id,
+        &project,
+        &filter.status,
+        &filter.start,
+        &filter.end,
+    ];
+    db.rows(sql, params, "project calendar").await
+}
+
+/// Who books: the project's owner (signed in) or its agent (a key).
+pub enum Booker<'a> {
+    Owner(&'a Caller),
+    Agent(&'a AgentKey),
+}
+
+pub struct CustomerBooking<'a> {
+    pub project: Uuid,
+    pub service: Uuid,
+    pub scheduled_at: DateTime<Utc>,
+    pub customer_name: &'a str,
+    pub customer_phone: Option<&'a str>,
+    pub notes: Option<&'a str>,
+}
+
+/// What a customer booking was decided on, and the booking when it was made.
+#[derive(FromRow)]
+pub struct Booked {
+    /// A live session, or a live key of this project.
+    pub authenticated: bool,
+    pub project_found: bool,
+    /// The signed-in caller owns the project (always, for a key).
+    pub allowed: bool,
+    pub service_found: bool,
+    pub in_future: bool,
+    pub within_hours: bool,
+    #[from_row(flatten)]
+    pub booking: Found<Booking>,
+}
+
+/// Books a project's service for a customer, with the service's duration, inside the
+/// project's hours; one statement.
+pub async fn book(
+    db: &Db,
+    booker: Booker<'_>,
+    new: &CustomerBooking<'_>,
+) -> Result<Option<Booked>, DbError> {
+    let sql = concat!(
+        "WITH acting AS (SELECT c.id AS user_id, true AS signed_in FROM live_caller($1, $2) c ",
+        "UNION ALL SELECT NULL, false WHERE $4::bytea IS NOT NULL ",
+        "AND use_agent_key($4, $3) IS NOT NULL), ",
+        "proj AS (SELECT id, user_id, schedule, time_zone FROM projects ",
+        "WHERE id = $3 AND deleted_at IS NULL), ",
+        "svc AS (SELECT id, duration FROM services WHERE id = $5 AND project_id = $3 AND is_active), ",
+        "allowed AS (SELECT a.user_id FROM acting a, proj WHERE NOT a.signed_in OR a.user_id = proj.user_id), ",
+        "fits AS (SELECT within_hours(proj.schedule, proj.time_zone, $6, svc.duration) AS ok ",
+        "FROM proj, svc), ",
+        "ok AS (SELECT al.user_id, svc.duration, lock_calendars(al.user_id, svc.id) ",
+        "FROM allowed al, svc, fits WHERE fits.ok AND $6 > now()), ",
+        "b AS (INSERT INTO bookings (user_id, service_id, scheduled_at, duration, notes, ",
+        "customer_name, customer_phone) SELECT ok.user_id, $5, $6, ok.duration, $7, $8, $9 ",
+        "FROM ok RETURNING *) ",
+        "SELECT EXISTS (SELECT 1 FROM acting) AS authenticated, ",
+        "EXISTS (SELECT 1 FROM proj) AS project_found, EXISTS (SELECT 1 FROM allowed) AS allowed, ",
+        "EXISTS (SELECT 1 FROM svc) AS service_found, $6 > now() AS in_future, ",
+        "coalesce((SELECT ok FROM fits), false) AS within_hours, ",
+        with_service!("(SELECT 1) one LEFT JOIN (b JOIN services s ON s.id = b.service_id) ON true")
+    );
+    let (session, user, key) = match booker {
+        Booker::Owner(c) => (Some(c.session_id), Some(c.user_id), None),
+        Booker::Agent(k) => (None, None, Some(k.digest())),
+    };
+    let params: Params = &[
+        &session,
+        &user,
+        &new.project,
+        &key,
+        &new.service,
+        &new.scheduled_at,
+        &new.notes,
+        &new.customer_name,
+        &new.customer_phone,
+    ];
+    db.row(sql, params, "book for a customer").await
+}
+
+/// A key as listed: never the key itself.
+#[derive(Debug, Serialize, FromRow)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyInfo {
+    pub id: Uuid,
+    pub name: String,
+    #[serde(serialize_with = "common::time::serialize")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "common::time::serialize_opt")]
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// Stores a new key's hash, for the project's owner only.
+pub async fn create_key(
+    db: &Db,
+    caller: &Caller,
+    project: Uuid,
+    name: &str,
+    key: &AgentKey,
+) -> Result<Option<Owned<KeyInfo>>, DbError> {
+    let sql = "WITH a AS (SELECT * FROM project_access($1, $2, $3)), \
+               k AS (INSERT INTO agent_keys (project_id, name, key_hash) SELECT $3, $4, $5 \
+               FROM a WHERE a.owner_id = a.caller_id RETURNING *) \
+               SELECT a.caller_role, a.owner_id, k.* FROM a LEFT JOIN k ON true";
+    let params: Params = &[
+        &caller.session_id,
+        &caller.user_id,
+        &project,
+        &name,
+        &key.digest(),
+    ];
+    db.row(sql, params, "create agent key").await
+}
+
+/// The project's live keys, newest first, for its owner only.
+pub async fn keys(
+    db: &Db,
+    caller: &Caller,
+    project: Uuid,
+) -> Result<Vec<Owned<KeyInfo>>, DbError> {
+    let sql = "SELECT a.caller_role, a.owner_id, k.* FROM project_access($1, $2, $3) a \
+               LEFT JOIN agent_keys k ON k.project_id = $3 AND a.owner_id = a.caller_id \
+               AND k.revoked_at IS NULL ORDER BY k.created_at DESC, k.id";
+    db.rows(
+        sql,
+        &[&caller.session_id, &caller.user_id, &project],
+        "list agent keys",
+    )
+    .await
+}
+
+#[derive(FromRow)]
+pub struct Revoked {
+    pub id: Uuid,
+}
+
+/// Revokes one live key of the project, for its owner only.
+pub async fn revoke_key(
+    db: &Db,
+    caller: &Caller,
+    project: Uuid,
+    key: Uuid,
+) -> Result<Option<Owned<Revoked>>, DbError> {
+    let sql = "WITH a AS (SELECT * FROM project_access($1, $2, $3)), \
+               k AS (UPDATE agent_keys SET revoked_at = now() WHERE id = $4 AND project_id = $3 \
+               AND revoked_at IS NULL AND EXISTS (SELECT 1 FROM a WHERE a.owner_id = a.caller_id) \
+               RETURNING id) \
+               SELECT a.caller_role, a.owner_id, k.id FROM a LEFT JOIN k ON true";
+    db.row(
+        sql,
+        &[&caller.session_id, &caller.user_id, &project, &key],
+        "revoke agent key",
+    )
+    .await
+}
