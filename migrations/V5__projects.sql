@@ -134,7 +134,6 @@ ALTER TABLE conversations ADD COLUMN project_id uuid REFERENCES projects (id);
 REVOKE ALL ON FUNCTION lock_calendars(uuid, uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION lock_calendars(uuid, uuid) TO booking_app;
 GRANT SELECT, INSERT, UPDATE ON projects, agent_keys TO booking_app;
-GRANT UPDATE ON services TO booking_app;
 
 -- The caller (while their session is live) and the owner of `project` (while it is open):
 -- what every owner-only statement decides on. Inlined like live_caller.
@@ -176,6 +175,31 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION project_access(uuid, uuid, uuid), use_agent_key(bytea, uuid) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION project_access(uuid, uuid, uuid), use_agent_key(bytea, uuid)
-    TO booking_app;
+-- Sets a project's service list: entries with an id update that service of the project (and
+-- make it active again), entries without one create a service, and the project's services left
+-- out become inactive (their bookings stay). SECURITY DEFINER so that the API's role needs no
+-- UPDATE on services: it can change a project's own services this way, never the catalogue.
+CREATE FUNCTION set_project_services(project uuid, given jsonb) RETURNS boolean
+LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp
+AS $$
+    UPDATE services s SET is_active = false, updated_at = now()
+    WHERE s.project_id = project AND s.is_active AND s.id NOT IN (
+        SELECT g.id FROM jsonb_to_recordset(given) AS g(id uuid) WHERE g.id IS NOT NULL);
+    UPDATE services s
+    SET name = g.name, description = g.description, duration = g.duration, price = g.price,
+        is_active = true, updated_at = now()
+    FROM jsonb_to_recordset(given)
+        AS g(id uuid, name text, description text, duration integer, price numeric)
+    WHERE s.id = g.id AND s.project_id = project;
+    INSERT INTO services (project_id, name, description, duration, price)
+    SELECT project, g.name, g.description, g.duration, g.price
+    FROM jsonb_to_recordset(given)
+        AS g(id uuid, name text, description text, duration integer, price numeric)
+    WHERE g.id IS NULL;
+    SELECT true;
+$$;
+
+REVOKE ALL ON FUNCTION project_access(uuid, uuid, uuid), use_agent_key(bytea, uuid),
+    set_project_services(uuid, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION project_access(uuid, uuid, uuid), use_agent_key(bytea, uuid),
+    set_project_services(uuid, jsonb) TO booking_app;

@@ -51,7 +51,7 @@ ON CONFLICT DO NOTHING;
 
 -- A voice agent's project owned by the user: Monday to Friday, 09:00-17:00 in Europe/Berlin,
 -- two services, one agent key (printed at start-up; a development key, useless elsewhere) and
--- two bookings next week, one of them made by the agent for a caller.
+-- two bookings next week that the agent made for callers.
 INSERT INTO projects (id, user_id, agent_name, language, greeting, voice_id, business_name,
                       industry, phone, website, time_zone, schedule) VALUES
     ('00000000-0000-4000-8000-000000000401', '00000000-0000-4000-8000-000000000002',
@@ -81,14 +81,14 @@ INSERT INTO agent_keys (id, project_id, name, key_hash) VALUES
                        'UTF8')))
 ON CONFLICT DO NOTHING;
 
--- Next week's Monday at 10:00 (the user's own) and Tuesday at 14:00 (a caller's), Berlin time.
+-- Next week's Monday at 10:00 and Tuesday at 14:00, Berlin time.
 INSERT INTO bookings (id, user_id, service_id, scheduled_at, duration, status, notes,
                       customer_name, customer_phone) VALUES
-    ('00000000-0000-4000-8000-000000000431', '00000000-0000-4000-8000-000000000002',
+    ('00000000-0000-4000-8000-000000000431', NULL,
      '00000000-0000-4000-8000-000000000411',
      (date_trunc('week', now() AT TIME ZONE 'Europe/Berlin') + interval '7 days 10 hours')
          AT TIME ZONE 'Europe/Berlin',
-     60, 'CONFIRMED', 'Booked online', NULL, NULL),
+     60, 'CONFIRMED', 'Booked by phone', 'Lena Fischer', '+49 171 5550188'),
     ('00000000-0000-4000-8000-000000000432', NULL,
      '00000000-0000-4000-8000-000000000412',
      (date_trunc('week', now() AT TIME ZONE 'Europe/Berlin') + interval '8 days 14 hours')

@@ -194,11 +194,8 @@ pub trait Credential: Sized + Send + Sync {
     fn from_identity(identity: Identity) -> Result<Self, ApiError>;
 
     /// The answer to this caller's refused input: 401 when a user's session is gone.
-    fn refusal(
-        &self,
-        state: &AppState,
-        refusal: ApiError,
-    ) -> impl Future<Output = ApiError> + Send;
+    fn refusal(&self, state: &AppState, refusal: ApiError)
+    -> impl Future<Output = ApiError> + Send;
 }
 
 impl Credential for Caller {

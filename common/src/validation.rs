@@ -207,8 +207,12 @@ pub fn to_api_error(errors: ValidationErrors) -> ApiError {
 fn collect(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
     for (field, kind) in errors.errors() {
         // Struct-level (schema) rules are reported by validator under `__all__`.
-        let field = if field == "__all__" { "body" } else { field };
-        let path = join(prefix, field);
+        let field = if field == "__all__" {
+            "body".to_string()
+        } else {
+            camel_case(field)
+        };
+        let path = join(prefix, &field);
         match kind {
             ValidationErrorsKind::Field(list) => {
                 if let Some(first) = list.first() {
@@ -223,6 +227,21 @@ fn collect(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
             }
         }
     }
+}
+
+/// The JSON's name of a Rust field (`customer_name` → `customerName`): the derive reports the
+/// Rust identifier, and every body is camelCase on the wire.
+fn camel_case(field: &str) -> String {
+    let mut words = field.split('_');
+    let first = words.next().unwrap_or_default().to_string();
+    words.fold(first, |mut out, word| {
+        let mut chars = word.chars();
+        if let Some(c) = chars.next() {
+            out.extend(c.to_uppercase());
+            out.push_str(chars.as_str());
+        }
+        out
+    })
 }
 
 fn message_of(err: &ValidationError) -> String {
@@ -291,6 +310,13 @@ mod tests {
             found.iter().all(|p| p.starts_with(&shown) && p.len() < 100),
             "{found:?}"
         );
+    }
+
+    #[test]
+    fn rust_field_names_are_reported_as_the_json_spells_them() {
+        assert_eq!(camel_case("customer_phone"), "customerPhone");
+        assert_eq!(camel_case("time_zone"), "timeZone");
+        assert_eq!(camel_case("name"), "name");
     }
 
     #[test]

@@ -3,7 +3,9 @@
 
 mod support;
 
+mod agent_keys;
 mod auth;
+mod availability;
 mod body_cost;
 mod booking_item;
 mod bookings;
@@ -15,6 +17,8 @@ mod faults;
 mod gateway;
 mod hostile_input;
 mod openapi;
+mod project_bookings;
+mod projects;
 mod properties;
 mod rate_limits;
 mod round_trips;

@@ -6,6 +6,14 @@ use sha2::{Digest, Sha256};
 
 pub const PREFIX: &str = "vak_";
 
+/// The only routes an agent key reaches (method, route as the routers declare it); every
+/// other route answers 401 to it (`common::lambda::app`).
+pub const ROUTES: [(&str, &str); 3] = [
+    ("GET", "/api/projects/{id}/availability"),
+    ("POST", "/api/projects/{id}/bookings"),
+    ("POST", "/api/conversations"),
+];
+
 /// The hash of a key a request presented, well-formed but not yet checked against the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AgentKey([u8; 32]);

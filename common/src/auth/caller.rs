@@ -63,7 +63,7 @@ pub enum Principal {
 }
 
 /// The 401 of every route that agent keys do not reach.
-fn agent_refused() -> ApiError {
+pub fn agent_refused() -> ApiError {
     ApiError::Unauthorized("Agent keys are not accepted on this route")
 }
 
@@ -119,7 +119,7 @@ impl Identity {
             Err(_) => Identity::Invalid,
         }
     }
-    
+
     /// The request's identity: the authorizer's verdict when API Gateway passed one on (nobody
     /// else can set it), otherwise the token verified here.
     pub fn of_request(extensions: &Extensions, headers: &http::HeaderMap, keys: &JwtKeys) -> Self {
@@ -174,6 +174,17 @@ impl Identity {
                 session_id,
             }),
             _ => Identity::Invalid,
+        }
+    }
+}
+
+/// Whether a request presents an agent key, without verifying anything: enough for routes
+/// that agent keys do not reach to refuse it first.
+pub fn presents_agent_key(extensions: &Extensions, headers: &http::HeaderMap) -> bool {
+    match authorizer_fields(extensions) {
+        Some(fields) => fields.get(REASON).and_then(Value::as_str) == Some("agent"),
+        None => {
+            matches!(token_from_headers(headers), Ok(Some(t)) if AgentKey::of_token(t).is_some())
         }
     }
 }

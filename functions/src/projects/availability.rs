@@ -56,7 +56,10 @@ impl FromQuery for Window {
         if to <= from {
             errors.push(FieldError::new("to", "Must be after from"));
         } else if to - from > Duration::days(MAX_DAYS) {
-            errors.push(FieldError::new("to", "The window may be at most 31 days long"));
+            errors.push(FieldError::new(
+                "to",
+                "The window may be at most 31 days long",
+            ));
         }
         match service {
             Some(service) if errors.is_empty() => Ok(Self { service, from, to }),

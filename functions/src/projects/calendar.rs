@@ -39,10 +39,7 @@ impl FromQuery for CalendarFilter {
 
 async fn list(
     State(state): State<AppState>,
-    Authed(caller, (ProjectId(project), Query(filter))): Authed<(
-        ProjectId,
-        Query<CalendarFilter>,
-    )>,
+    Authed(caller, (ProjectId(project), Query(filter))): Authed<(ProjectId, Query<CalendarFilter>)>,
 ) -> HandlerResult {
     let rows = queries::calendar(&state.db().await?, &caller, project, &filter.0).await?;
     let first = rows.first().ok_or_else(session::gone)?;

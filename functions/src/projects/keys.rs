@@ -49,10 +49,15 @@ async fn create(
     Authed(caller, (ProjectId(project), Json(input))): Authed<(ProjectId, Json<NewKeyBody>)>,
 ) -> HandlerResult {
     let (key, hash) = AgentKey::generate().map_err(ApiError::internal)?;
-    let created =
-        queries::create_key(&state.db().await?, &caller, project, input.name.as_str(), &hash)
-            .await?
-            .ok_or_else(session::gone)?;
+    let created = queries::create_key(
+        &state.db().await?,
+        &caller,
+        project,
+        input.name.as_str(),
+        &hash,
+    )
+    .await?
+    .ok_or_else(session::gone)?;
     created.access.check(&caller, false)?;
     let info = created
         .item

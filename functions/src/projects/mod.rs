@@ -51,7 +51,10 @@ impl Access {
 const TIME_ZONE_CHECK: &str = "projects_time_zone_check";
 
 fn unknown_time_zone() -> ApiError {
-    ApiError::validation("timeZone", "Unknown time zone: expected an IANA name such as Europe/Berlin")
+    ApiError::validation(
+        "timeZone",
+        "Unknown time zone: expected an IANA name such as Europe/Berlin",
+    )
 }
 
 async fn list(State(state): State<AppState>, Authed(caller, ()): Authed<()>) -> HandlerResult {

@@ -216,11 +216,17 @@ pub struct ProjectFields {
 }
 
 /// `POST /api/projects`: the wizard's body.
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize)]
 #[serde(transparent)]
 pub struct NewProject {
-    #[validate(nested)]
     pub fields: ProjectFields,
+}
+
+/// The fields' own rules, reported under their own names.
+impl Validate for NewProject {
+    fn validate(&self) -> Result<(), validator::ValidationErrors> {
+        self.fields.validate()
+    }
 }
 
 impl common::body::JsonBody for NewProject {

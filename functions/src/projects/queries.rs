@@ -55,7 +55,7 @@ pub async fn insert(
                p AS (INSERT INTO projects (user_id, agent_name, language, greeting, voice_id, \
                business_name, industry, phone, website, time_zone, schedule) \
                SELECT c.id, $3, $4, $5, $6, $7, $8, $9, NULLIF($10, ''), COALESCE($11, 'UTC'), \
-               COALESCE($12, '[]') FROM c RETURNING *), \
+               COALESCE($12::jsonb, '[]') FROM c RETURNING *), \
                s AS (INSERT INTO services (project_id, name, description, duration, price) \
                SELECT p.id, x.name, x.description, x.duration, x.price FROM p, \
                jsonb_to_recordset($13) AS x(name text, description text, duration integer, \
@@ -106,9 +106,7 @@ pub struct Changed {
     pub changed: bool,
 }
 
-/// Changes the fields given. `services`, when given, is the new list: entries with an id are
-/// updated (and active again), the others created, the project's services left out made
-/// inactive.
+/// Changes the fields given. `services`, when given, is the new list (`set_project_services()`).
 pub async fn update(
     db: &Db,
     caller: &Caller,
@@ -128,18 +126,10 @@ pub async fn update(
                industry = COALESCE($9, industry), phone = COALESCE($10, phone), \
                website = CASE WHEN $11::text IS NULL THEN website ELSE NULLIF($11, '') END, \
                time_zone = COALESCE($12, time_zone), schedule = COALESCE($13, schedule), \
-               updated_at = now() WHERE id IN (SELECT id FROM allowed) RETURNING id), \
-               kept AS (UPDATE services s SET name = g.name, description = g.description, \
-               duration = g.duration, price = g.price, is_active = true, updated_at = now() \
-               FROM given g WHERE s.id = g.id AND s.project_id IN (SELECT id FROM allowed)), \
-               added AS (INSERT INTO services (project_id, name, description, duration, price) \
-               SELECT al.id, g.name, g.description, g.duration, g.price FROM allowed al, given g \
-               WHERE g.id IS NULL), \
-               dropped AS (UPDATE services s SET is_active = false, updated_at = now() \
-               WHERE $14::jsonb IS NOT NULL AND s.is_active \
-               AND s.project_id IN (SELECT id FROM allowed) \
-               AND s.id NOT IN (SELECT g.id FROM given g WHERE g.id IS NOT NULL)) \
-               SELECT a.caller_role, a.owner_id, EXISTS (SELECT 1 FROM p) AS changed FROM a";
+               updated_at = now() WHERE id IN (SELECT id FROM allowed) RETURNING id) \
+               SELECT a.caller_role, a.owner_id, EXISTS (SELECT 1 FROM p) AS changed, \
+               (SELECT set_project_services(al.id, $14) FROM allowed al \
+               WHERE $14::jsonb IS NOT NULL) AS services_set FROM a";
     let text = ProjectFields::text;
     let schedule = fields.schedule.as_ref().map(Json);
     let services = fields.services_json();
@@ -170,11 +160,10 @@ pub async fn close(db: &Db, caller: &Caller, id: Uuid) -> Result<Option<Changed>
                OR (a.owner_id IS NOT NULL AND a.caller_role = 'ADMIN')), \
                p AS (UPDATE projects SET deleted_at = now(), updated_at = now() \
                WHERE id IN (SELECT id FROM allowed) RETURNING id), \
-               s AS (UPDATE services SET is_active = false, updated_at = now() \
-               WHERE project_id IN (SELECT id FROM allowed) AND is_active), \
                k AS (UPDATE agent_keys SET revoked_at = now() \
                WHERE project_id IN (SELECT id FROM allowed) AND revoked_at IS NULL) \
-               SELECT a.caller_role, a.owner_id, EXISTS (SELECT 1 FROM p) AS changed FROM a";
+               SELECT a.caller_role, a.owner_id, EXISTS (SELECT 1 FROM p) AS changed, \
+               (SELECT set_project_services(al.id, '[]') FROM allowed al) AS services_set FROM a";
     db.row(
         sql,
         &[&caller.session_id, &caller.user_id, &id],
@@ -213,7 +202,7 @@ pub async fn availability(
                booking_end(b.scheduled_at, b.duration), '[)')), '{}') AS taken FROM bookings b \
                WHERE b.project_id = $1 AND b.status IN ('PENDING', 'CONFIRMED') \
                AND tstzrange(b.scheduled_at, booking_end(b.scheduled_at, b.duration), '[)') \
-               && tstzrange($3, $4 + interval '1 day', '[)')) \
+               && tstzrange($3::timestamptz, $4::timestamptz + interval '1 day', '[)')) \
                SELECT p.id IS NOT NULL AS project_found, \
                ($5::bytea IS NULL OR use_agent_key($5, $1) IS NOT NULL) AS key_ok, \
                p.time_zone, s.duration, ARRAY(SELECT g FROM \
@@ -313,7 +302,9 @@ pub async fn book(
         "EXISTS (SELECT 1 FROM proj) AS project_found, EXISTS (SELECT 1 FROM allowed) AS allowed, ",
         "EXISTS (SELECT 1 FROM svc) AS service_found, $6 > now() AS in_future, ",
         "coalesce((SELECT ok FROM fits), false) AS within_hours, ",
-        with_service!("(SELECT 1) one LEFT JOIN (b JOIN services s ON s.id = b.service_id) ON true")
+        with_service!(
+            "(SELECT 1) one LEFT JOIN (b JOIN services s ON s.id = b.service_id) ON true"
+        )
     );
     let (session, user, key) = match booker {
         Booker::Owner(c) => (Some(c.session_id), Some(c.user_id), None),
@@ -368,11 +359,7 @@ pub async fn create_key(
 }
 
 /// The project's live keys, newest first, for its owner only.
-pub async fn keys(
-    db: &Db,
-    caller: &Caller,
-    project: Uuid,
-) -> Result<Vec<Owned<KeyInfo>>, DbError> {
+pub async fn keys(db: &Db, caller: &Caller, project: Uuid) -> Result<Vec<Owned<KeyInfo>>, DbError> {
     let sql = "SELECT a.caller_role, a.owner_id, k.* FROM project_access($1, $2, $3) a \
                LEFT JOIN agent_keys k ON k.project_id = $3 AND a.owner_id = a.caller_id \
                AND k.revoked_at IS NULL ORDER BY k.created_at DESC, k.id";

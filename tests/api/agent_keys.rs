@@ -1,0 +1,279 @@
+//! Agent keys: shown once, stored as a hash, revocable at once, limited to their project and
+//! to the three routes an agent uses; hostile keys of every kind are refused.
+
+use serde_json::json;
+
+use crate::availability::next_weekday;
+use crate::projects::{agent_key, project_with, week};
+use crate::support::{TestApp, protected_routes};
+
+#[tokio::test]
+async fn a_key_is_shown_once_and_stored_as_a_hash() {
+    let app = TestApp::spawn().await;
+    let owner = app.user().await;
+    let (project, _) = project_with(&app, &owner, "UTC", week(&[]), 30).await;
+    let path = format!("/api/projects/{project}/keys");
+    let resp = app
+        .post(&path)
+        .as_(&owner)
+        .json(json!({"name": "Phone line"}))
+        .send()
+        .await;
+    resp.expect(201);
+    let key = resp.data()["key"].as_str().unwrap();
+    assert!(key.starts_with("vak_") && key.len() == 68, "{key}");
+    assert_eq!(resp.data()["name"], "Phone line");
+    let stored_plain = app
+        .count(
+            "SELECT count(*) FROM agent_keys WHERE position($1 IN encode(key_hash, 'escape')) > 0",
+            &[&key],
+        )
+        .await;
+    assert_eq!(stored_plain, 0);
+    let hashed = app
+        .count(
+            "SELECT count(*) FROM agent_keys WHERE key_hash = sha256(convert_to($1, 'UTF8'))",
+            &[&key],
+        )
+        .await;
+    assert_eq!(hashed, 1);
+    let list = app.get(&path).as_(&owner).send().await;
+    list.expect(200);
+    let listed = &list.data()[0];
+    assert!(
+        !list.body.to_string().contains(key),
+        "the list never shows the key"
+    );
+    assert_eq!(listed["name"], "Phone line");
+    assert!(listed["lastUsedAt"].is_null());
+    for field in ["id", "createdAt"] {
+        assert!(listed[field].is_string(), "{field}");
+    }
+    assert_eq!(list.data().as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn only_the_owner_manages_keys() {
+    let app = TestApp::spawn().await;
+    let owner = app.user().await;
+    let admin = app.admin().await;
+    let (project, _) = project_with(&app, &owner, "UTC", week(&[]), 30).await;
+    let path = format!("/api/projects/{project}/keys");
+    for who in [&admin, &app.user().await] {
+        app.post(&path)
+            .as_(who)
+            .json(json!({"name": "x"}))
+            .send()
+            .await
+            .expect(403);
+        app.get(&path).as_(who).send().await.expect(403);
+    }
+    app.post(&path)
+        .json(json!({"name": "x"}))
+        .send()
+        .await
+        .expect(401);
+    app.post(&path)
+        .as_(&owner)
+        .json(json!({"name": ""}))
+        .send()
+        .await
+        .expect(400);
+    let missing = uuid::Uuid::new_v4();
+    app.delete(&format!("{path}/{missing}"))
+        .as_(&owner)
+        .send()
+        .await
+        .expect(404);
+    app.get(&format!("/api/projects/{missing}/keys"))
+        .as_(&owner)
+        .send()
+        .await
+        .expect(404);
+}
+
+#[tokio::test]
+async fn revoked_foreign_truncated_and_jwt_shaped_keys_are_refused() {
+    let app = TestApp::spawn().await;
+    let owner = app.user().await;
+    let (project, service) = project_with(
+        &app,
+        &owner,
+        "UTC",
+        week(&[("Monday", "09:00", "17:00")]),
+        30,
+    )
+    .await;
+    let (other, _) = project_with(&app, &owner, "UTC", week(&[]), 30).await;
+    let key = agent_key(&app, &owner, &project).await;
+    let foreign = agent_key(&app, &owner, &other).await;
+    let monday = next_weekday(chrono::Weekday::Mon);
+    let slots = format!("/api/projects/{project}/availability?serviceId={service}");
+    let book = format!("/api/projects/{project}/bookings");
+    let body = |hour: u32| json!({"serviceId": service, "scheduledAt": format!("{monday}T{hour:02}:00:00Z"), "customerName": "Ann Caller"});
+
+    app.get(&slots).bearer(&key).send().await.expect(200);
+    app.post(&book)
+        .bearer(&key)
+        .json(body(9))
+        .send()
+        .await
+        .expect(201);
+    let jwt_shaped = format!("vak_{}", owner.token);
+    let hostile = [
+        foreign.clone(),
+        key[..key.len() - 1].to_string(),
+        format!("{key}0"),
+        jwt_shaped,
+        "vak_".to_string(),
+    ];
+    for bad in &hostile {
+        app.get(&slots).bearer(bad).send().await.expect(401);
+        app.post(&book)
+            .bearer(bad)
+            .json(body(10))
+            .send()
+            .await
+            .expect(401);
+        // A key of another project is a good key where no project is named.
+        if *bad != foreign {
+            let resp = app
+                .post("/api/conversations")
+                .bearer(bad)
+                .json(json!({"transcript": {}}))
+                .send()
+                .await;
+            resp.expect(401);
+        }
+    }
+    // Revoked: refused from the next request on.
+    let keys = app
+        .get(&format!("/api/projects/{project}/keys"))
+        .as_(&owner)
+        .send()
+        .await;
+    let id = keys.data()[0]["id"].as_str().unwrap().to_string();
+    assert!(keys.data()[0]["lastUsedAt"].is_string(), "use is recorded");
+    app.delete(&format!("/api/projects/{project}/keys/{id}"))
+        .as_(&owner)
+        .send()
+        .await
+        .expect(200);
+    app.get(&slots).bearer(&key).send().await.expect(401);
+    app.post(&book)
+        .bearer(&key)
+        .json(body(11))
+        .send()
+        .await
+        .expect(401);
+    app.delete(&format!("/api/projects/{project}/keys/{id}"))
+        .as_(&owner)
+        .send()
+        .await
+        .expect(404);
+    assert_eq!(app.count("SELECT count(*) FROM bookings", &[]).await, 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM conversations", &[]).await,
+        0
+    );
+    let saved = app
+        .post("/api/conversations")
+        .bearer(&foreign)
+        .json(json!({"transcript": {}}))
+        .send()
+        .await;
+    saved.expect(201);
+    assert_eq!(saved.data()["projectId"], other.as_str());
+}
+
+#[tokio::test]
+async fn a_key_reaches_no_other_route() {
+    let app = TestApp::spawn().await;
+    let owner = app.user().await;
+    let (project, service) = project_with(&app, &owner, "UTC", week(&[]), 30).await;
+    let key = agent_key(&app, &owner, &project).await;
+    let booking = app
+        .booking(
+            &owner,
+            app.service("Walk-in", 30, true).await,
+            &crate::support::future(3, 10),
+            30,
+        )
+        .await;
+    let mut routes = protected_routes(&owner, &booking);
+    for (method, path) in [
+        ("GET", "/api/services".to_string()),
+        ("POST", "/api/services".to_string()),
+        ("POST", "/api/auth/login".to_string()),
+        ("POST", "/api/auth/register".to_string()),
+        ("POST", "/api/auth/logout".to_string()),
+        ("GET", "/api/auth/me".to_string()),
+        ("GET", "/api/conversations".to_string()),
+        ("GET", "/api/projects".to_string()),
+        ("POST", "/api/projects".to_string()),
+        ("GET", format!("/api/projects/{project}")),
+        ("PUT", format!("/api/projects/{project}")),
+        ("DELETE", format!("/api/projects/{project}")),
+        ("GET", format!("/api/projects/{project}/bookings")),
+        ("GET", format!("/api/projects/{project}/keys")),
+        ("POST", format!("/api/projects/{project}/keys")),
+        (
+            "DELETE",
+            format!("/api/projects/{project}/keys/{}", uuid::Uuid::new_v4()),
+        ),
+    ] {
+        routes.push((method.parse().unwrap(), path));
+    }
+    for (method, path) in routes {
+        let resp = app
+            .request(method.clone(), &path)
+            .bearer(&key)
+            .json(json!({"name": "Key thief", "email": "thief@example.com", "password": "password123"}))
+            .send()
+            .await;
+        assert_eq!(resp.status, 401, "{method} {path}: {}", resp.body);
+    }
+    // Nothing the requests asked for happened.
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM projects WHERE deleted_at IS NULL",
+            &[]
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM agent_keys WHERE revoked_at IS NULL",
+            &[]
+        )
+        .await,
+        1
+    );
+    assert_eq!(app.count("SELECT count(*) FROM users", &[]).await, 1);
+    let _ = service;
+}
+
+#[tokio::test]
+async fn a_conversation_saved_with_a_key_belongs_to_its_project() {
+    let app = TestApp::spawn().await;
+    let owner = app.user().await;
+    let (project, _) = project_with(&app, &owner, "UTC", week(&[]), 30).await;
+    let key = agent_key(&app, &owner, &project).await;
+    let resp = app
+        .post("/api/conversations")
+        .bearer(&key)
+        .json(json!({"transcript": {"messages": [{"role": "agent", "text": "Booked you in."}]}, "summary": "Booked a cut"}))
+        .send()
+        .await;
+    resp.expect(201);
+    assert_eq!(resp.data()["projectId"], project.as_str());
+    assert!(resp.data()["userId"].is_null());
+    let anonymous = app
+        .post("/api/conversations")
+        .json(json!({"transcript": {}}))
+        .send()
+        .await;
+    anonymous.expect(201);
+    assert!(anonymous.data()["projectId"].is_null());
+}

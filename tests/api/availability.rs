@@ -1,0 +1,306 @@
+//! `GET /api/projects/{id}/availability`: open hours in the project's own time zone (across
+//! daylight-saving changes and local midnight), closed days, live bookings, and the window's
+//! rules. The expected slots are written out as UTC instants, worked out by hand.
+
+use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
+use serde_json::json;
+
+use crate::projects::{create, project_with, week, wizard_body};
+use crate::support::{TestApp, TestResponse};
+
+/// The next `day` strictly after tomorrow, so every hour of it is in the future.
+pub fn next_weekday(day: Weekday) -> NaiveDate {
+    let mut date = Utc::now().date_naive() + Duration::days(2);
+    while date.weekday() != day {
+        date += Duration::days(1);
+    }
+    date
+}
+
+async fn ask(app: &TestApp, project: &str, service: &str, from: &str, to: &str) -> TestResponse {
+    app.get(&format!(
+        "/api/projects/{project}/availability?serviceId={service}&from={from}&to={to}"
+    ))
+    .send()
+    .await
+}
+
+/// The slots, as `2099-03-28T08:00:00.000Z`, shortened to `28T08:00` for reading.
+async fn slots(app: &TestApp, project: &str, service: &str, from: &str, to: &str) -> Vec<String> {
+    let resp = ask(app, project, service, from, to).await;
+    resp.expect(200);
+    resp.data()["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let s = s.as_str().unwrap();
+            assert!(s.ends_with(":00.000Z"), "{s}");
+            s[8..16].to_string()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn berlin_hours_hold_across_both_daylight_saving_changes() {
+    let app = TestApp::spawn().await;
+    let owner = app.user().await;
+    let schedule = week(&[
+        ("Saturday", "09:00", "11:00"),
+        ("Sunday", "01:00", "05:00"),
+        ("Monday", "09:00", "11:00"),
+    ]);
+    let (project, service) = project_with(&app, &owner, "Europe/Berlin", schedule, 60).await;
+    // 29 March 2099: 02:00 CET becomes 03:00 CEST. Saturday is UTC+1, Monday UTC+2, and
+    // Sunday's 01:00-05:00 is three real hours (00:00Z-03:00Z).
+    let spring = slots(
+        &app,
+        &project,
+        &service,
+        "2099-03-28T00:00:00Z",
+        "2099-03-31T00:00:00Z",
+    )
+    .await;
+    assert_eq!(
+        spring,
+        [
+            "28T08:00", "28T09:00", "29T00:00", "29T01:00", "29T02:00", "30T07:00", "30T08:00"
+        ]
+    );
+    // 25 October 2099: 03:00 CEST becomes 02:00 CET. Sunday's 01:00-05:00 is five real hours,
+    // from 23:00Z the day before.
+    let autumn = slots(
+        &app,
+        &project,
+        &service,
+        "2099-10-24T00:00:00Z",
+        "2099-10-27T00:00:00Z",
+    )
+    .await;
+    assert_eq!(
+        autumn,
+        [
+            "24T07:00", "24T08:00", "24T23:00", "25T00:00", "25T01:00", "25T02:00", "25T03:00",
+            "26T08:00", "26T09:00"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn new_york_hours_hold_across_the_spring_change() {
+    let app = TestApp::spawn().await;
+    let owner = app.user().await;
+    let schedule = week(&[
+        ("Saturday", "09:00", "11:00"),
+        ("Sunday", "01:00", "04:00"),
+        ("Monday", "09:00", "11:00"),
+    ]);
+    let (project, service) = project_with(&app, &owner, "America/New_York", schedule, 60).await;
+    // 8 March 2099: 02:00 EST becomes 03:00 EDT. Saturday is UTC-5, Monday UTC-4; Sunday's
+    // 01:00-04:00 is two real hours (06:00Z-08:00Z).
+    let got = slots(
+        &app,
+        &project,
+        &service,
+        "2099-03-07T00:00:00Z",
+        "2099-03-10T00:00:00Z",
+    )
+    .await;
+    assert_eq!(
+        got,
+        [
+            "07T14:00", "07T15:00", "08T06:00", "08T07:00", "09T13:00", "09T14:00"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_local_day_that_starts_on_the_previous_utc_day_is_served() {
+    let app = TestApp::spawn().await;
+    let owner = app.user().await;
+    let schedule = week(&[("Monday", "09:00", "12:00")]);
+    let (project, service) = project_with(&app, &owner, "Pacific/Auckland", schedule, 60).await;
+    // Monday 5 January 2099, 09:00-12:00 in Auckland (UTC+13 in summer) is Sunday 20:00Z-23:00Z.
+    let got = slots(
+        &app,
+        &project,
+        &service,
+        "2099-01-04T00:00:00Z",
+        "2099-01-05T00:00:00Z",
+    )
+    .await;
+    assert_eq!(got, ["04T20:00", "04T21:00", "04T22:00"]);
+    // A window that ends at local midnight holds nothing of Monday.
+    let before = slots(
+        &app,
+        &project,
+        &service,
+        "2099-01-04T00:00:00Z",
+        "2099-01-04T11:00:00Z",
+    )
+    .await;
+    assert!(before.is_empty(), "{before:?}");
+}
+
+#[tokio::test]
+async fn closed_and_missing_days_have_no_slots() {
+    let app = TestApp::spawn().await;
+    let owner = app.user().await;
+    // Tuesday is sent closed (with hours), Wednesday is not sent at all.
+    let schedule = json!([
+        {"day": "Monday", "enabled": true, "start": "09:00", "end": "10:00"},
+        {"day": "Tuesday", "enabled": false, "start": "09:00", "end": "17:00"}
+    ]);
+    let (project, service) = project_with(&app, &owner, "UTC", schedule, 30).await;
+    // 2099-01-05 is a Monday.
+    let got = slots(
+        &app,
+        &project,
+        &service,
+        "2099-01-05T00:00:00Z",
+        "2099-01-08T00:00:00Z",
+    )
+    .await;
+    assert_eq!(got, ["05T09:00", "05T09:30"]);
+}
+
+#[tokio::test]
+async fn live_bookings_of_any_service_of_the_project_take_their_slots() {
+    let app = TestApp::spawn().await;
+    let owner = app.user().await;
+    let mut body = wizard_body();
+    body["timeZone"] = "UTC".into();
+    body["schedule"] = week(&[("Monday", "09:00", "12:00")]);
+    body["services"] = json!([
+        {"name": "Long", "duration": 60},
+        {"name": "Short", "duration": 30}
+    ]);
+    let created = create(&app, &owner, body).await;
+    let p = created.data();
+    let project = p["id"].as_str().unwrap();
+    let long = p["services"][0]["id"].as_str().unwrap();
+    let short = p["services"][1]["id"].as_str().unwrap();
+    let (other, other_service) = project_with(
+        &app,
+        &owner,
+        "UTC",
+        week(&[("Monday", "09:00", "12:00")]),
+        60,
+    )
+    .await;
+    let monday = "2099-01-05";
+    let book = |project: &str, service: &str, hour: &str| {
+        app.post(&format!("/api/projects/{project}/bookings"))
+            .as_(&owner)
+            .json(json!({"serviceId": service, "scheduledAt": format!("{monday}T{hour}:00Z"), "customerName": "Ann Caller"}))
+            .send()
+    };
+    book(project, long, "10:00").await.expect(201);
+    let cancelled = book(project, short, "09:00").await;
+    cancelled.expect(201);
+    let id = cancelled.data()["id"].as_str().unwrap();
+    app.delete(&format!("/api/bookings/{id}"))
+        .as_(&owner)
+        .send()
+        .await
+        .expect(200);
+    book(&other, &other_service, "11:00").await.expect(201);
+    let (from, to) = ("2099-01-05T00:00:00Z", "2099-01-06T00:00:00Z");
+    assert_eq!(
+        slots(&app, project, long, from, to).await,
+        ["05T09:00", "05T11:00"]
+    );
+    assert_eq!(
+        slots(&app, project, short, from, to).await,
+        ["05T09:00", "05T09:30", "05T11:00", "05T11:30"]
+    );
+}
+
+#[tokio::test]
+async fn only_future_slots_inside_the_window_are_listed_in_one_round_trip() {
+    let app = TestApp::spawn().await;
+    let owner = app.user().await;
+    let all_week: Vec<_> = crate::projects::DAYS
+        .iter()
+        .map(|d| (*d, "00:00", "23:59"))
+        .collect();
+    let (project, service) = project_with(&app, &owner, "UTC", week(&all_week), 60).await;
+    let now = Utc::now();
+    let from = (now - Duration::days(2)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let to = (now + Duration::days(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let before = app.statements();
+    let resp = ask(&app, &project, &service, &from, &to).await;
+    assert_eq!(app.statements() - before, 1, "one statement");
+    resp.expect(200);
+    let d = resp.data();
+    assert_eq!(d["projectId"], project.as_str());
+    assert_eq!(d["serviceId"], service.as_str());
+    assert_eq!(d["timeZone"], "UTC");
+    assert_eq!(d["duration"], 60);
+    let listed: Vec<_> = d["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| common::time::parse(s.as_str().unwrap()).unwrap())
+        .collect();
+    assert!(listed.len() >= 22, "{}", listed.len());
+    assert!(
+        listed
+            .iter()
+            .all(|s| *s > now && *s < now + Duration::days(1))
+    );
+    // Without from and to: from now, for 7 days.
+    let resp = app
+        .get(&format!(
+            "/api/projects/{project}/availability?serviceId={service}"
+        ))
+        .send()
+        .await;
+    let count = resp.data()["slots"].as_array().unwrap().len();
+    assert!((7 * 24 - 8..=7 * 24).contains(&count), "{count}");
+}
+
+#[tokio::test]
+async fn bad_windows_and_foreign_services_are_refused() {
+    let app = TestApp::spawn().await;
+    let owner = app.user().await;
+    let (project, service) = project_with(&app, &owner, "UTC", week(&[]), 60).await;
+    let (_, foreign) = project_with(&app, &owner, "UTC", week(&[]), 60).await;
+    let cases = [
+        (
+            format!("serviceId={service}&from=2099-01-01T00:00:00Z&to=2099-02-02T00:00:00Z"),
+            "to",
+        ),
+        (
+            format!("serviceId={service}&from=2099-01-02T00:00:00Z&to=2099-01-01T00:00:00Z"),
+            "to",
+        ),
+        (format!("serviceId={service}&from=tomorrow"), "from"),
+        ("from=2099-01-01T00:00:00Z".to_string(), "serviceId"),
+        ("serviceId=nope".to_string(), "serviceId"),
+        (format!("serviceId={foreign}"), "serviceId"),
+    ];
+    for (query, field) in cases {
+        let resp = app
+            .get(&format!("/api/projects/{project}/availability?{query}"))
+            .send()
+            .await;
+        assert_eq!(resp.status, 400, "{query}: {}", resp.body);
+        assert_eq!(resp.invalid_fields(), [field], "{query}");
+    }
+    let exactly_31 =
+        format!("serviceId={service}&from=2099-01-01T00:00:00Z&to=2099-02-01T00:00:00Z");
+    app.get(&format!(
+        "/api/projects/{project}/availability?{exactly_31}"
+    ))
+    .send()
+    .await
+    .expect(200);
+    let missing = uuid::Uuid::new_v4();
+    app.get(&format!(
+        "/api/projects/{missing}/availability?serviceId={service}"
+    ))
+    .send()
+    .await
+    .expect(404);
+}
