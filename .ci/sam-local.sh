@@ -75,7 +75,8 @@ command -v socat >/dev/null || {
 # to the smoke) or this fails.
 covered="AuthorizerFunction AuthRegisterFunction AuthLoginFunction AuthLogoutFunction AuthMeFunction
 AuthPasswordFunction BookingsFunction BookingFunction ServicesFunction UserFunction ConversationsFunction
-NotFoundFunction MigrateFunction"
+ProjectsFunction ProjectFunction ProjectAvailabilityFunction ProjectBookingsFunction ProjectKeysFunction
+ProjectKeyFunction NotFoundFunction MigrateFunction"
 python3 - "$covered" <<'EOF' || fail "functions in template.yaml that the smoke does not run (add them)"
 import re, sys
 covered = set(sys.argv[1].split())
@@ -245,6 +246,41 @@ request "Bearer token: own profile" 200 GET "/api/users/$user_id" -H "authorizat
 request "conversation, anonymous" 201 POST /api/conversations "${ct[@]}" \
   -d '{"transcript":{"turns":[{"role":"agent","text":"Hello"}]},"summary":"sam local smoke"}'
 request "conversations, Bearer" 200 GET /api/conversations -H "authorization: Bearer $token"
+# Voice agents: the seed's project (the user's, Mon-Fri 09:00-17:00 Europe/Berlin) and its agent
+# key. Monday 5 January 2099, 09:00-17:00 in Berlin, is 08:00Z-16:00Z: eight 60-minute slots.
+project=00000000-0000-4000-8000-000000000401
+project_service=00000000-0000-4000-8000-000000000411
+agent_key=vak_5eed000000000000000000000000000000000000000000000000000000000001
+agent=(-H "authorization: Bearer $agent_key")
+window="serviceId=$project_service&from=2099-01-05T00:00:00.000Z&to=2099-01-06T00:00:00.000Z"
+request "projects: the seed's among the user's" 200 GET /api/projects -b "$jar"
+expect "\"$project\" in [p[\"id\"] for p in body[\"data\"]]"
+request "project by id" 200 GET "/api/projects/$project" -b "$jar"
+expect 'body["data"]["timeZone"] == "Europe/Berlin" and len(body["data"]["services"]) >= 1'
+request "availability, public (no authorizer)" 200 GET "/api/projects/$project/availability?$window"
+expect 'len(body["data"]["slots"]) == 8 and body["data"]["slots"][0] == "2099-01-05T08:00:00.000Z"'
+request "availability with the agent key" 200 GET "/api/projects/$project/availability?$window" "${agent[@]}"
+request "agent books a caller (authorizer: agent key)" 201 POST "/api/projects/$project/bookings" \
+  "${agent[@]}" "${ct[@]}" \
+  -d "{\"serviceId\":\"$project_service\",\"scheduledAt\":\"2099-01-05T09:00:00.000Z\",\"customerName\":\"Jonas Weber\"}"
+expect 'body["data"]["userId"] is None and body["data"]["customerName"] == "Jonas Weber"'
+request "the booked slot is gone" 200 GET "/api/projects/$project/availability?$window"
+expect '"2099-01-05T09:00:00.000Z" not in body["data"]["slots"] and len(body["data"]["slots"]) == 7'
+request "the owner's calendar" 200 GET "/api/projects/$project/bookings?from=2099-01-05T00:00:00.000Z" -b "$jar"
+expect '[b["customerName"] for b in body["data"]] == ["Jonas Weber"]'
+request "agent key elsewhere: 401" 401 GET /api/projects "${agent[@]}"
+request "conversation with the agent key" 201 POST /api/conversations "${ct[@]}" "${agent[@]}" \
+  -d '{"transcript":{"turns":[{"role":"agent","text":"Studio Nord"}]},"summary":"sam local agent"}'
+expect "body[\"data\"][\"projectId\"] == \"$project\""
+request "new agent key" 201 POST "/api/projects/$project/keys" -b "$jar" "${ct[@]}" "${from_front_end[@]}" \
+  -d '{"name":"sam local"}'
+new_key_id=$(json_field 'd["data"]["id"]')
+new_key=$(json_field 'd["data"]["key"]')
+request "agent keys: never the key" 200 GET "/api/projects/$project/keys" -b "$jar"
+expect "\"$new_key_id\" in [k[\"id\"] for k in body[\"data\"]] and all(\"key\" not in k for k in body[\"data\"])"
+request "revoke the new key" 200 DELETE "/api/projects/$project/keys/$new_key_id" -b "$jar" "${from_front_end[@]}"
+request "the revoked key: 401" 401 GET "/api/projects/$project/availability?$window" \
+  -H "authorization: Bearer $new_key"
 request "unknown path: the \$default route's 404" 404 GET /api/nothing
 expect 'body == {"success": False, "error": "Route not found"}'
 request "unserved method: the function's own 405 (ANY route)" 405 DELETE /api/services -b "$jar"

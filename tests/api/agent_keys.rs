@@ -256,7 +256,10 @@ async fn a_key_reaches_no_other_route() {
 
 #[tokio::test]
 async fn a_conversation_saved_with_a_key_belongs_to_its_project() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder()
+        .env("CONVERSATIONS_PER_ADDRESS", "2")
+        .spawn()
+        .await;
     let owner = app.user().await;
     let (project, _) = project_with(&app, &owner, "UTC", week(&[]), 30).await;
     let key = agent_key(&app, &owner, &project).await;
@@ -276,4 +279,20 @@ async fn a_conversation_saved_with_a_key_belongs_to_its_project() {
         .await;
     anonymous.expect(201);
     assert!(anonymous.data()["projectId"].is_null());
+    // The address is now at its limit of 2; the agent's backend, posting every call from one
+    // address, is not held to it, and anonymous posts still are.
+    for _ in 0..3 {
+        let resp = app
+            .post("/api/conversations")
+            .bearer(&key)
+            .json(json!({"transcript": {}}))
+            .send()
+            .await;
+        resp.expect(201);
+    }
+    app.post("/api/conversations")
+        .json(json!({"transcript": {}}))
+        .send()
+        .await
+        .expect(429);
 }

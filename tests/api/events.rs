@@ -150,6 +150,12 @@ replay_tests! {
     services_events_answer_their_status => "services",
     user_events_answer_their_status => "user",
     conversations_events_answer_their_status => "conversations",
+    projects_events_answer_their_status => "projects",
+    project_events_answer_their_status => "project",
+    project_availability_events_answer_their_status => "project-availability",
+    project_bookings_events_answer_their_status => "project-bookings",
+    project_keys_events_answer_their_status => "project-keys",
+    project_key_events_answer_their_status => "project-key",
 }
 
 /// The `$default` route's events: what API Gateway sends when no other route matches.

@@ -123,7 +123,8 @@ pub struct AddressLimit<'a> {
 /// Counts the post against its address and saves it while the address is within its limit,
 /// in one statement. Linked to the caller only if there is one and the session is live;
 /// otherwise saved unlinked, like any anonymous log. Saved with an agent key, it is linked to
-/// the key's project, and refused (`key_ok` false) when the key is not live.
+/// the key's project, and refused (`key_ok` false) when the key is not live; a live key is not
+/// held to the address's limit (an agent's backend posts every call from one address).
 pub async fn save(
     db: &Db,
     caller: Option<&Caller>,
@@ -138,7 +139,8 @@ pub async fn save(
         "agent AS (SELECT CASE WHEN $9::bytea IS NOT NULL THEN use_agent_key($9, NULL) END AS project), ",
         "saved AS (INSERT INTO conversations (user_id, project_id, transcript, summary, metadata) ",
         "SELECT (SELECT id FROM live_caller($1, $2)), agent.project, $3::jsonb, $4::text, $5::jsonb ",
-        "FROM hit, agent WHERE hit.hits <= $8 AND ($9::bytea IS NULL OR agent.project IS NOT NULL) ",
+        "FROM hit, agent WHERE CASE WHEN $9::bytea IS NULL THEN hit.hits <= $8 ",
+        "ELSE agent.project IS NOT NULL END ",
         "RETURNING id, user_id, project_id, transcript::text AS transcript, summary, ",
         "metadata::text AS metadata, created_at) ",
         "SELECT ($9::bytea IS NULL OR a.project IS NOT NULL) AS key_ok, h.hits, h.retry_after, s.* ",

@@ -313,7 +313,7 @@ mod tests {
             {"name": "Cut", "duration": 30, "price": "25.50"}
         ))
         .unwrap();
-        assert_eq!(entry.row().price.unwrap().to_string(), "25.50");
+        assert_eq!(entry.row().price, Some(Decimal::new(2550, 2)));
         for bad in [serde_json::json!("half an hour"), serde_json::json!(30.5)] {
             let parsed = serde_json::from_value::<ServiceEntry>(
                 serde_json::json!({"name": "Cut", "duration": bad}),
