@@ -1,0 +1,24 @@
+-- POST /api/projects/{id}/bookings with the bench project's agent key, a fresh free slot per
+-- request: each thread walks its own half-hours from 2030 on, 08:00-15:00 UTC (inside the
+-- project's 08:00-20:00 Berlin hours in winter and summer alike).
+-- `id` is a global on purpose (see post_booking.lua).
+local counter = 0
+local threads = 0
+id = 0
+
+function setup(thread)
+  thread:set("id", threads)
+  threads = threads + 1
+end
+
+function request()
+  counter = counter + 1
+  local slot = counter * 8 + id
+  local day, half_hour = math.floor(slot / 14), slot % 14
+  local at = os.date("!%Y-%m-%dT%H:%M:%S.000Z", 1893484800 + day * 86400 + half_hour * 1800)
+  local body = string.format(
+    '{"serviceId":"00000000-0000-4000-8000-000000000511","scheduledAt":"%s","customerName":"Bench Caller"}', at)
+  return wrk.format("POST", "/api/projects/00000000-0000-4000-8000-000000000501/bookings",
+    {["content-type"] = "application/json",
+     ["authorization"] = "Bearer " .. os.getenv("BENCH_AGENT_KEY")}, body)
+end
