@@ -52,23 +52,37 @@ pub async fn insert(
     fields: &ProjectFields,
 ) -> Result<Option<Owned<Project>>, DbError> {
     let sql = "WITH c AS (SELECT id, role FROM live_caller($1, $2)), \
-               p AS (INSERT INTO projects (user_id, agent_name, language, greeting, voice_id, \
+               p AS (INSERT INTO projects (id, user_id, agent_name, language, greeting, voice_id, \
                business_name, industry, phone, website, time_zone, schedule) \
-               SELECT c.id, $3, $4, $5, $6, $7, $8, $9, NULLIF($10, ''), COALESCE($11, 'UTC'), \
-               COALESCE($12::jsonb, '[]') FROM c RETURNING *), \
+               SELECT $3, c.id, $4, $5, $6, $7, $8, $9, $10, NULLIF($11, ''), \
+               COALESCE($12, 'UTC'), COALESCE($13::jsonb, '[]') FROM c RETURNING *), \
                s AS (INSERT INTO services (project_id, name, description, duration, price) \
                SELECT p.id, x.name, x.description, x.duration, x.price FROM p, \
-               jsonb_to_recordset($13) AS x(name text, description text, duration integer, \
+               jsonb_to_recordset($14) AS x(name text, description text, duration integer, \
                price numeric) RETURNING *) \
                SELECT c.role AS caller_role, c.id AS owner_id, p.*, \
                (SELECT coalesce(jsonb_agg(s ORDER BY s.name, s.id), '[]') FROM s) AS services \
                FROM c LEFT JOIN p ON true";
+    with_fields(db, sql, caller, Uuid::new_v4(), fields, "insert project").await
+}
+
+/// Runs `sql` with the caller ($1, $2), the project's id ($3) and its fields ($4 to $14, in
+/// the order of the `projects` columns, then the service list).
+async fn with_fields<T: FromRow>(
+    db: &Db,
+    sql: &str,
+    caller: &Caller,
+    id: Uuid,
+    fields: &ProjectFields,
+    what: &'static str,
+) -> Result<Option<T>, DbError> {
     let text = ProjectFields::text;
     let schedule = fields.schedule.as_ref().map(Json);
     let services = fields.services_json();
     let params: Params = &[
         &caller.session_id,
         &caller.user_id,
+        &id,
         &text(&fields.agent_name),
         &text(&fields.language),
         &fields.greeting,
@@ -81,7 +95,7 @@ pub async fn insert(
         &schedule,
         &services,
     ];
-    db.row(sql, params, "insert project").await
+    db.row(sql, params, what).await
 }
 
 /// The project, if the caller may see it (checked by the handler on [`Access`]).
@@ -130,26 +144,7 @@ pub async fn update(
                SELECT a.caller_role, a.owner_id, EXISTS (SELECT 1 FROM p) AS changed, \
                (SELECT set_project_services(al.id, $14) FROM allowed al \
                WHERE $14::jsonb IS NOT NULL) AS services_set FROM a";
-    let text = ProjectFields::text;
-    let schedule = fields.schedule.as_ref().map(Json);
-    let services = fields.services_json();
-    let params: Params = &[
-        &caller.session_id,
-        &caller.user_id,
-        &id,
-        &text(&fields.agent_name),
-        &text(&fields.language),
-        &fields.greeting,
-        &text(&fields.voice_id),
-        &text(&fields.business_name),
-        &text(&fields.industry),
-        &text(&fields.phone),
-        &fields.website(),
-        &text(&fields.time_zone),
-        &schedule,
-        &services,
-    ];
-    db.row(sql, params, "update project").await
+    with_fields(db, sql, caller, id, fields, "update project").await
 }
 
 /// Closes the project: its services become inactive and its keys stop working; its bookings
