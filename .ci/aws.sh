@@ -101,6 +101,9 @@ while read -r id binary; do
   [[ -x $bootstrap ]] || fail "$id: no executable $bootstrap"
   bytes=$(stat -c %s "$bootstrap")
   base=${lto_bytes[$binary]:-}
+  # The voice-agent functions came after that measurement: each is held to the ceiling of
+  # the largest API function (user).
+  [[ $binary == project* ]] && base=${lto_bytes[user]}
   [[ -n $base ]] || fail "$binary: no size ceiling in .ci/aws.sh"
   case $binary in
     # The $default route's function has only the runtime in it; it was added after the
