@@ -163,6 +163,28 @@ async fn hours_duration_and_the_past_are_enforced_on_create_and_reschedule() {
 }
 
 #[tokio::test]
+async fn an_owners_customer_bookings_are_the_customers_not_the_owners() {
+    let app = TestApp::spawn().await;
+    let owner = app.user().await;
+    let (first, first_service, monday) = monday_project(&app, &owner).await;
+    let (second, second_service, _) = monday_project(&app, &owner).await;
+    let at = format!("{monday}T10:00:00Z");
+    for (project, service) in [(&first, &first_service), (&second, &second_service)] {
+        let resp = app
+            .post(&format!("/api/projects/{project}/bookings"))
+            .as_(&owner)
+            .json(customer(service, at.clone()))
+            .send()
+            .await;
+        resp.expect(201);
+        assert!(resp.data()["userId"].is_null(), "{}", resp.body);
+    }
+    // The same hour in two businesses: two customers, and none of them is the owner's.
+    let own = app.get("/api/bookings").as_(&owner).send().await;
+    assert_eq!(own.data().as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
 async fn customer_bookings_are_refused_without_a_name_or_with_a_foreign_service() {
     let app = TestApp::spawn().await;
     let owner = app.user().await;

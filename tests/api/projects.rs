@@ -175,6 +175,11 @@ async fn bad_project_bodies_are_refused_and_store_nothing() {
     let cases: Vec<(&str, Value, &str)> = vec![
         ("timeZone", json!("Mars/Olympus"), "timeZone"),
         ("timeZone", json!("XYZ+3"), "timeZone"),
+        // An abbreviation is a fixed offset, a right/ zone counts leap seconds, and names are
+        // matched exactly.
+        ("timeZone", json!("CEST"), "timeZone"),
+        ("timeZone", json!("right/Europe/Berlin"), "timeZone"),
+        ("timeZone", json!("europe/berlin"), "timeZone"),
         (
             "schedule",
             week(&[("Monday", "17:00", "09:00")]),

@@ -70,11 +70,18 @@ pub struct Day {
 pub struct Schedule(pub Vec<Day>);
 common::json_column!(Schedule);
 
-/// Minutes since midnight of an `HH:MM` clock time.
+/// Minutes since midnight of an `HH:MM` clock time: exactly two digits, a colon, two digits
+/// (PostgreSQL reads the stored text as a `time`, and `+9:00` is not one).
 fn clock(time: &str) -> Option<u32> {
-    let (h, m) = time.split_once(':')?;
-    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
-    (time.len() == 5 && h < 24 && m < 60).then_some(h * 60 + m)
+    let digit = |i: usize| {
+        let b = *time.as_bytes().get(i)?;
+        b.is_ascii_digit().then(|| u32::from(b - b'0'))
+    };
+    if time.len() != 5 || time.as_bytes()[2] != b':' {
+        return None;
+    }
+    let (h, m) = (digit(0)? * 10 + digit(1)?, digit(3)? * 10 + digit(4)?);
+    (h < 24 && m < 60).then_some(h * 60 + m)
 }
 
 fn schedule_error(message: String) -> ValidationError {
@@ -288,6 +295,9 @@ mod tests {
             ("9:00", "17:00", false),
             ("24:00", "24:30", false),
             ("09:60", "10:00", false),
+            ("+9:00", "17:00", false),
+            ("09:+5", "17:00", false),
+            ("09:00", "17:0 ", false),
         ] {
             let days = schedule(serde_json::json!([
                 {"day": "Friday", "enabled": true, "start": start, "end": end}

@@ -147,16 +147,16 @@ pub async fn update(
     with_fields(db, sql, caller, id, fields, "update project").await
 }
 
-/// Closes the project: its services become inactive and its keys stop working; its bookings
-/// and conversations stay.
+/// Closes the project: its services become inactive; its keys stop working, as
+/// `use_agent_key()` refuses the keys of a closed project (revoking them here too would lock
+/// key rows after the project's, against the order an agent's booking takes them). Its
+/// bookings and conversations stay.
 pub async fn close(db: &Db, caller: &Caller, id: Uuid) -> Result<Option<Changed>, DbError> {
     let sql = "WITH a AS (SELECT * FROM project_access($1, $2, $3)), \
                allowed AS (SELECT $3::uuid AS id FROM a WHERE a.owner_id = a.caller_id \
                OR (a.owner_id IS NOT NULL AND a.caller_role = 'ADMIN')), \
                p AS (UPDATE projects SET deleted_at = now(), updated_at = now() \
-               WHERE id IN (SELECT id FROM allowed) RETURNING id), \
-               k AS (UPDATE agent_keys SET revoked_at = now() \
-               WHERE project_id IN (SELECT id FROM allowed) AND revoked_at IS NULL) \
+               WHERE id IN (SELECT id FROM allowed) RETURNING id) \
                SELECT a.caller_role, a.owner_id, EXISTS (SELECT 1 FROM p) AS changed, \
                (SELECT set_project_services(al.id, '[]') FROM allowed al) AS services_set FROM a";
     db.row(
@@ -272,7 +272,9 @@ pub struct Booked {
 }
 
 /// Books a project's service for a customer, with the service's duration, inside the
-/// project's hours; one statement.
+/// project's hours; one statement. The booking is the customer's, not the owner's or the
+/// agent's: it has no user (so an owner's bookings for customers of two projects never
+/// collide under the per-user rule).
 pub async fn book(
     db: &Db,
     booker: Booker<'_>,
@@ -288,10 +290,10 @@ pub async fn book(
         "allowed AS (SELECT a.user_id FROM acting a, proj WHERE NOT a.signed_in OR a.user_id = proj.user_id), ",
         "fits AS (SELECT within_hours(proj.schedule, proj.time_zone, $6, svc.duration) AS ok ",
         "FROM proj, svc), ",
-        "ok AS (SELECT al.user_id, svc.duration, lock_calendars(al.user_id, svc.id) ",
-        "FROM allowed al, svc, fits WHERE fits.ok AND $6 > now()), ",
+        "ok AS (SELECT svc.duration, lock_calendars(NULL, svc.id) ",
+        "FROM allowed, svc, fits WHERE fits.ok AND $6 > now()), ",
         "b AS (INSERT INTO bookings (user_id, service_id, scheduled_at, duration, notes, ",
-        "customer_name, customer_phone) SELECT ok.user_id, $5, $6, ok.duration, $7, $8, $9 ",
+        "customer_name, customer_phone) SELECT NULL, $5, $6, ok.duration, $7, $8, $9 ",
         "FROM ok RETURNING *) ",
         "SELECT EXISTS (SELECT 1 FROM acting) AS authenticated, ",
         "EXISTS (SELECT 1 FROM proj) AS project_found, EXISTS (SELECT 1 FROM allowed) AS allowed, ",
