@@ -75,28 +75,17 @@ $$;
 CREATE TRIGGER bookings_project BEFORE INSERT OR UPDATE ON bookings
     FOR EACH ROW EXECUTE FUNCTION bookings_project();
 
--- Locks the calendars a booking of [starts, starts + minutes) on `service` touches, always in
--- the same order: the user's row, then the project's hours that the booking spans (advisory
--- locks, in time order). Two overlapping bookings share at least one of those hours, so their
--- writes queue here and the later one meets the earlier one committed: a 409 at once, not a
--- deadlock broken after deadlock_timeout (see OVERLAP_CONSTRAINTS in the API). Bookings of
--- different hours of one project do not wait for each other.
-CREATE FUNCTION lock_calendars(account uuid, service uuid, starts timestamptz, minutes integer)
-RETURNS boolean
+-- Locks the calendars a booking write touches, always in the same order (the user's, then
+-- the project's), so that concurrent writes of overlapping bookings queue here and the later
+-- one meets the earlier one committed: a 409 at once, not a deadlock broken after
+-- deadlock_timeout (see bookings_no_overlap in the API).
+CREATE FUNCTION lock_calendars(account uuid, service uuid) RETURNS boolean
 LANGUAGE plpgsql
 AS $$
-DECLARE
-    project uuid;
 BEGIN
     PERFORM 1 FROM users WHERE id = account FOR NO KEY UPDATE;
-    SELECT s.project_id INTO project FROM services s WHERE s.id = service;
-    IF project IS NOT NULL THEN
-        PERFORM pg_advisory_xact_lock(hashtextextended(project::text || '@' || h::text, 0))
-        FROM generate_series(date_trunc('hour', starts, 'UTC'),
-                             starts + make_interval(mins => minutes) - interval '1 microsecond',
-                             interval '1 hour') AS h
-        ORDER BY h;
-    END IF;
+    PERFORM 1 FROM projects p JOIN services s ON s.project_id = p.id
+        WHERE s.id = service FOR NO KEY UPDATE OF p;
     RETURN true;
 END
 $$;
@@ -142,8 +131,8 @@ CREATE INDEX agent_keys_project_idx ON agent_keys (project_id, created_at DESC);
 
 ALTER TABLE conversations ADD COLUMN project_id uuid REFERENCES projects (id);
 
-REVOKE ALL ON FUNCTION lock_calendars(uuid, uuid, timestamptz, integer) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION lock_calendars(uuid, uuid, timestamptz, integer) TO booking_app;
+REVOKE ALL ON FUNCTION lock_calendars(uuid, uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION lock_calendars(uuid, uuid) TO booking_app;
 GRANT SELECT, INSERT, UPDATE ON projects, agent_keys TO booking_app;
 
 -- The caller (while their session is live) and the owner of `project` (while it is open):

@@ -108,8 +108,7 @@ pub struct NewBooking<'a> {
 /// `None` when the owner is gone.
 pub async fn insert(db: &Db, new: &NewBooking<'_>) -> Result<Option<Booking>, DbError> {
     let sql = concat!(
-        "WITH locked AS (SELECT lock_calendars($1, $2, $3, $4)), ",
-        "owner AS (SELECT id FROM users WHERE id = $1), ",
+        "WITH locked AS (SELECT lock_calendars($1, $2)), owner AS (SELECT id FROM users WHERE id = $1), ",
         "b AS (INSERT INTO bookings (user_id, service_id, scheduled_at, duration, notes) ",
         "SELECT owner.id, $2::uuid, $3::timestamptz, $4::int4, $5::text FROM owner, locked ",
         "RETURNING *) SELECT ",
@@ -204,8 +203,7 @@ pub async fn apply(
     seen: &Current,
 ) -> Result<Option<Booking>, DbError> {
     let sql = concat!(
-        "WITH locked AS (SELECT lock_calendars(ob.user_id, ob.service_id, ",
-        "COALESCE($2, ob.scheduled_at), ob.duration) FROM bookings ob ",
+        "WITH locked AS (SELECT lock_calendars(ob.user_id, ob.service_id) FROM bookings ob ",
         "WHERE ob.id = $1), ",
         "b AS (UPDATE bookings SET scheduled_at = COALESCE($2, scheduled_at), ",
         "status = $3, notes = CASE WHEN $4 THEN $5 ELSE notes END, updated_at = now() ",

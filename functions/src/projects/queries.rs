@@ -292,7 +292,7 @@ pub async fn book(
         "allowed AS (SELECT a.user_id FROM acting a, proj WHERE NOT a.signed_in OR a.user_id = proj.user_id), ",
         "fits AS (SELECT within_hours(proj.schedule, proj.time_zone, $6, svc.duration) AS ok ",
         "FROM proj, svc), ",
-        "ok AS (SELECT svc.duration, lock_calendars(NULL, svc.id, $6, svc.duration) ",
+        "ok AS (SELECT svc.duration, lock_calendars(NULL, svc.id) ",
         "FROM allowed, svc, fits WHERE fits.ok AND $6 > now()), ",
         "b AS (INSERT INTO bookings (user_id, service_id, scheduled_at, duration, notes, ",
         "customer_name, customer_phone) SELECT NULL, $5, $6, ok.duration, $7, $8, $9 ",
