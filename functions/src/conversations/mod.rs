@@ -166,7 +166,7 @@ async fn save(
         .await?
         .ok_or_else(|| ApiError::internal("conversation insert returned no row"))?;
     if !save.key_ok {
-        return Err(crate::projects::calendar::key_refused());
+        return Err(crate::projects::key_refused());
     }
     // Nothing saved: the address is over its limit.
     let saved = save.saved.0.ok_or(ApiError::RateLimited {

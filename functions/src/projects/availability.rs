@@ -104,11 +104,9 @@ async fn availability(
     .await?
     .ok_or_else(|| ApiError::internal("availability returned no row"))?;
     if !found.key_ok {
-        return Err(super::calendar::key_refused());
+        return Err(super::key_refused());
     }
-    let (Some(time_zone), true) = (found.time_zone, found.project_found) else {
-        return Err(not_found());
-    };
+    let time_zone = found.time_zone.ok_or_else(not_found)?;
     let duration = found.duration.ok_or_else(|| {
         ApiError::validation("serviceId", "Not an active service of this project")
     })?;

@@ -23,11 +23,6 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/api/projects/{id}/bookings", get(list).post(create))
 }
 
-/// The 401 for an agent key that is revoked, unknown, or another project's.
-pub fn key_refused() -> ApiError {
-    ApiError::Unauthorized("Invalid or revoked agent key")
-}
-
 /// `status`, `from` and `to` (inclusive bounds of `scheduledAt`).
 pub struct CalendarFilter(ListFilter);
 
@@ -90,7 +85,7 @@ async fn create(
     if !outcome.authenticated {
         return Err(match principal {
             Principal::User(_) => session::gone(),
-            Principal::Agent(_) => key_refused(),
+            Principal::Agent(_) => super::key_refused(),
         });
     }
     if !outcome.project_found {

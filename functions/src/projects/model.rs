@@ -189,10 +189,6 @@ fn website_rule(website: &str) -> Result<(), ValidationError> {
     Err(ValidationError::new("url").with_message("Website must be an http(s) URL or empty".into()))
 }
 
-fn time_zone_rule(zone: &Label) -> Result<(), ValidationError> {
-    zone.rule()
-}
-
 /// Every project field, each optional: `POST` requires the wizard's ([`NewProject`]), `PUT`
 /// changes those given.
 #[derive(Debug, Deserialize, Validate)]
@@ -214,7 +210,7 @@ pub struct ProjectFields {
     pub phone: Option<Label>,
     #[validate(custom(function = website_rule))]
     pub website: Option<String>,
-    #[validate(custom(function = time_zone_rule))]
+    #[validate(custom(function = Text::rule))]
     pub time_zone: Option<Label>,
     #[validate(custom(function = Schedule::rule))]
     pub schedule: Option<Schedule>,

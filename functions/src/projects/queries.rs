@@ -120,7 +120,8 @@ pub struct Changed {
     pub changed: bool,
 }
 
-/// Changes the fields given. `services`, when given, is the new list (`set_project_services()`).
+/// Changes the fields given. `services`, when given, is the new list (`set_project_services()`;
+/// its `services_set` column is selected only so that the function runs).
 pub async fn update(
     db: &Db,
     caller: &Caller,
@@ -170,9 +171,9 @@ pub async fn close(db: &Db, caller: &Caller, id: Uuid) -> Result<Option<Changed>
 /// What availability is computed from, and the slots.
 #[derive(FromRow)]
 pub struct Availability {
-    pub project_found: bool,
     /// No key was presented, or it is a live key of this project.
     pub key_ok: bool,
+    /// `None` when there is no such (open) project.
     pub time_zone: Option<String>,
     /// `None` when the service is not an active service of the project.
     pub duration: Option<i32>,
@@ -201,8 +202,7 @@ pub async fn availability(
                FROM bookings b WHERE b.project_id = $1 AND b.status IN ('PENDING', 'CONFIRMED') \
                AND b.scheduled_at >= $3::timestamptz - interval '1 day' \
                AND b.scheduled_at < $4::timestamptz + interval '1 day') \
-               SELECT p.id IS NOT NULL AS project_found, \
-               ($5::bytea IS NULL OR use_agent_key($5, $1) IS NOT NULL) AS key_ok, \
+               SELECT ($5::bytea IS NULL OR use_agent_key($5, $1) IS NOT NULL) AS key_ok, \
                p.time_zone, s.duration, ARRAY(SELECT g FROM \
                open_windows(p.schedule, p.time_zone, $3, $4) w, \
                LATERAL generate_series(w.opens, w.closes - s.step, s.step) g \
