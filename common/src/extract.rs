@@ -95,10 +95,24 @@ pub struct Id(pub Uuid);
 impl Input for Id {
     fn read(parts: &Parts, _: &[u8], _: &AppState) -> Result<Self, ApiError> {
         let raw = parts.uri.path().rsplit('/').next().unwrap_or_default();
-        Uuid::parse_str(raw)
-            .map(Id)
-            .map_err(|_| ApiError::validation("id", "Invalid id: expected a UUID"))
+        path_uuid(raw, "id").map(Id)
     }
+}
+
+/// The `{keyId}` of `/api/projects/{id}/keys/{keyId}`.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyId(pub Uuid);
+
+impl Input for KeyId {
+    fn read(parts: &Parts, _: &[u8], _: &AppState) -> Result<Self, ApiError> {
+        let raw = parts.uri.path().split('/').nth(5).unwrap_or_default();
+        path_uuid(raw, "keyId").map(KeyId)
+    }
+}
+
+fn path_uuid(raw: &str, field: &'static str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw)
+        .map_err(|_| ApiError::validation(field, format!("Invalid {field}: expected a UUID")))
 }
 
 /// The `{id}` of a `/api/projects/{id}/...` route.
@@ -113,9 +127,7 @@ impl Input for ProjectId {
 
 fn project_id(parts: &Parts) -> Result<ProjectId, ApiError> {
     let raw = parts.uri.path().split('/').nth(3).unwrap_or_default();
-    Uuid::parse_str(raw)
-        .map(ProjectId)
-        .map_err(|_| ApiError::validation("id", "Invalid id: expected a UUID"))
+    path_uuid(raw, "id").map(ProjectId)
 }
 
 /// A public route's project id.

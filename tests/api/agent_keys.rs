@@ -171,6 +171,12 @@ async fn revoked_foreign_truncated_and_jwt_shaped_keys_are_refused() {
         .send()
         .await
         .expect(404);
+    let malformed = app
+        .delete(&format!("/api/projects/{project}/keys/not-a-uuid"))
+        .as_(&owner)
+        .send()
+        .await;
+    assert_eq!(malformed.expect(400).invalid_fields(), ["keyId"]);
     assert_eq!(app.count("SELECT count(*) FROM bookings", &[]).await, 1);
     assert_eq!(
         app.count("SELECT count(*) FROM conversations", &[]).await,

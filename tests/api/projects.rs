@@ -272,6 +272,15 @@ async fn owners_and_admins_manage_a_project_and_nobody_else_does() {
         "Studio Nord",
         "other fields kept"
     );
+    assert!(resp.data()["greeting"].is_string());
+    let cleared = app
+        .put(&path)
+        .as_(&owner)
+        .json(json!({"greeting": "", "website": ""}))
+        .send()
+        .await;
+    let p = cleared.expect(200).data();
+    assert!(p["greeting"].is_null() && p["website"].is_null(), "{p}");
 }
 
 #[tokio::test]

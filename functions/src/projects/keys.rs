@@ -7,7 +7,7 @@ use axum::routing::{delete, get};
 use chrono::{DateTime, Utc};
 use common::auth::AgentKey;
 use common::domain::{Label, Text};
-use common::extract::{Authed, Id, Json, ProjectId};
+use common::extract::{Authed, Json, KeyId, ProjectId};
 use common::{ApiError, AppState, HandlerResult, response, session};
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -91,7 +91,7 @@ async fn list(
 
 async fn revoke(
     State(state): State<AppState>,
-    Authed(caller, (ProjectId(project), Id(key))): Authed<(ProjectId, Id)>,
+    Authed(caller, (ProjectId(project), KeyId(key))): Authed<(ProjectId, KeyId)>,
 ) -> HandlerResult {
     let revoked = queries::revoke_key(&state.db().await?, &caller, project, key)
         .await?

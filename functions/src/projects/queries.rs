@@ -54,7 +54,7 @@ pub async fn insert(
     let sql = "WITH c AS (SELECT id, role FROM live_caller($1, $2)), \
                p AS (INSERT INTO projects (id, user_id, agent_name, language, greeting, voice_id, \
                business_name, industry, phone, website, time_zone, schedule) \
-               SELECT $3, c.id, $4, $5, $6, $7, $8, $9, $10, NULLIF($11, ''), \
+               SELECT $3, c.id, $4, $5, NULLIF($6, ''), $7, $8, $9, $10, NULLIF($11, ''), \
                COALESCE($12, 'UTC'), COALESCE($13::jsonb, '[]') FROM c RETURNING *), \
                s AS (INSERT INTO services (project_id, name, description, duration, price) \
                SELECT p.id, x.name, x.description, x.duration, x.price FROM p, \
@@ -136,7 +136,7 @@ pub async fn update(
                (SELECT 1 FROM given g WHERE g.id IS NOT NULL AND NOT EXISTS \
                (SELECT 1 FROM services s WHERE s.id = g.id AND s.project_id = $3))), \
                p AS (UPDATE projects SET agent_name = COALESCE($4, agent_name), \
-               language = COALESCE($5, language), greeting = COALESCE($6, greeting), \
+               language = COALESCE($5, language), greeting = CASE WHEN $6::text IS NULL THEN greeting ELSE NULLIF($6, '') END, \
                voice_id = COALESCE($7, voice_id), business_name = COALESCE($8, business_name), \
                industry = COALESCE($9, industry), phone = COALESCE($10, phone), \
                website = CASE WHEN $11::text IS NULL THEN website ELSE NULLIF($11, '') END, \
