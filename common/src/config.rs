@@ -63,10 +63,6 @@ pub struct Config {
 }
 
 impl Config {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_source(&Environment)
-    }
-
     pub fn from_source(src: &dyn Source) -> Result<Self, ConfigError> {
         Ok(Self {
             auth: AuthConfig::from_source(src)?,
@@ -90,10 +86,6 @@ pub struct AuthConfig {
 }
 
 impl AuthConfig {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_source(&Environment)
-    }
-
     pub fn from_source(src: &dyn Source) -> Result<Self, ConfigError> {
         let secret = src.get("JWT_SECRET").ok_or_else(|| {
             ConfigError(format!(
@@ -333,10 +325,6 @@ pub struct DbConfig {
 }
 
 impl DbConfig {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_source(&Environment)
-    }
-
     pub fn from_source(src: &dyn Source) -> Result<Self, ConfigError> {
         let iam = match src.get("DB_AUTH").map(|v| v.to_ascii_lowercase()) {
             None => false,

@@ -53,10 +53,6 @@ impl AppState {
         })))
     }
 
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::new(Config::from_env()?)
-    }
-
     /// A database connection for this request.
     pub async fn db(&self) -> Result<Db, ApiError> {
         // PostgreSQL cancels a statement at statement_timeout; allow it a moment to say so.
