@@ -38,15 +38,6 @@ fn identity(parts: &Parts, state: &AppState) -> Identity {
     Identity::of_request(&parts.extensions, &parts.headers, &state.keys)
 }
 
-/// A voice-agent route's caller: a user or an agent key (401 without either).
-impl FromRequestParts<AppState> for Principal {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        identity(parts, state).principal()
-    }
-}
-
 /// A public voice-agent route's caller, if any.
 impl OptionalFromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
