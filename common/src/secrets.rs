@@ -15,7 +15,7 @@ use hyper_util::rt::TokioIo;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use crate::config::{ConfigError, Source};
+use crate::config::Source;
 
 /// The extension's port unless `PARAMETERS_SECRETS_EXTENSION_HTTP_PORT` says otherwise.
 const DEFAULT_PORT: u16 = 2773;
@@ -74,12 +74,6 @@ pub enum SecretError {
         id: String,
         problem: &'static str,
     },
-}
-
-impl From<SecretError> for ConfigError {
-    fn from(e: SecretError) -> Self {
-        ConfigError(e.to_string())
-    }
 }
 
 /// The environment with the fetched secrets in place of their `*_ID` variables.
