@@ -1,6 +1,5 @@
 //! User roles as the contract spells them.
 
-use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
@@ -18,12 +17,6 @@ impl Role {
             Role::User => "USER",
             Role::Admin => "ADMIN",
         }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
