@@ -73,7 +73,7 @@ impl Identity {
         match self {
             Identity::Caller(c) => Ok(c),
             Identity::Anonymous => Err(ApiError::unauthenticated()),
-            Identity::Invalid => Err(invalid()),
+            Identity::Invalid => Err(crate::session::gone()),
             Identity::Agent(_) => Err(agent_refused()),
         }
     }
@@ -187,10 +187,6 @@ pub fn presents_agent_key(extensions: &Extensions, headers: &http::HeaderMap) ->
             matches!(token_from_headers(headers), Ok(Some(t)) if AgentKey::of_token(t).is_some())
         }
     }
-}
-
-fn invalid() -> ApiError {
-    ApiError::Unauthorized("Invalid or expired token")
 }
 
 fn authorizer_fields(extensions: &Extensions) -> Option<&HashMap<String, Value>> {
