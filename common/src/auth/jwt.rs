@@ -1,7 +1,7 @@
 //! Session tokens: HS256 only, `exp` and `iat` required, `nbf` honoured, a session id for
 //! revocation. Verification never panics and never says why a token failed beyond "invalid".
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -50,13 +50,6 @@ impl std::fmt::Debug for JwtKeys {
     }
 }
 
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
 impl JwtKeys {
     pub fn new(config: &AuthConfig) -> Self {
         super::hmac_provider::install();
@@ -83,7 +76,7 @@ impl JwtKeys {
 
     /// Claims for a new session of `user_id`, valid from now for the configured lifetime.
     pub fn claims_for(&self, user_id: Uuid, email: &str, role: Role, sid: Uuid) -> Claims {
-        let iat = now_secs();
+        let iat = jsonwebtoken::get_current_timestamp();
         Claims {
             user_id,
             email: email.to_string(),
@@ -155,7 +148,7 @@ mod tests {
     }
 
     fn valid_claims() -> serde_json::Value {
-        let now = now_secs();
+        let now = jsonwebtoken::get_current_timestamp();
         json!({"userId": Uuid::new_v4(), "email": "a@b.c", "role": "USER",
                "sid": Uuid::new_v4(), "iat": now, "exp": now + 3600})
     }
@@ -182,7 +175,7 @@ mod tests {
     #[test]
     fn hostile_tokens_are_refused() {
         let keys = keys();
-        let now = now_secs();
+        let now = jsonwebtoken::get_current_timestamp();
         let mut expired = valid_claims();
         expired["exp"] = json!(now - 3600);
         let mut not_yet = valid_claims();
