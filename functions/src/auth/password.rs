@@ -11,45 +11,23 @@ use common::{AppState, HandlerResult, response, session};
 use http::StatusCode;
 use secrecy::SecretString;
 use serde::Deserialize;
-use validator::{Validate, ValidationError, ValidationErrors};
+use validator::Validate;
 
 use super::rate_limit;
 use super::{queries, reauth};
 
 /// The new password follows the rules of registration; the current one is only bounded, like
 /// a login's: a wrong length is just a wrong password.
-#[derive(Deserialize)]
+#[derive(Deserialize, Validate)]
+#[serde(rename_all = "camelCase")]
 pub struct ChangePasswordBody {
-    #[serde(rename = "currentPassword")]
+    #[validate(length(min = 1, max = 1024, message = "Current password is required"))]
     pub current_password: String,
-    #[serde(rename = "newPassword")]
+    #[validate(
+        length(min = 8, message = "Password must be at least 8 characters"),
+        custom(function = password_bytes)
+    )]
     pub new_password: String,
-}
-
-/// By hand rather than derived: the derive names fields after the Rust identifiers in its
-/// errors, and the contract's `details` name them as the JSON does.
-impl Validate for ChangePasswordBody {
-    fn validate(&self) -> Result<(), ValidationErrors> {
-        let invalid =
-            |message: &'static str| ValidationError::new("length").with_message(message.into());
-        let mut errors = ValidationErrors::new();
-        if !reauth::presentable(&self.current_password) {
-            errors.add("currentPassword", invalid("Current password is required"));
-        }
-        if self.new_password.chars().count() < 8 {
-            errors.add(
-                "newPassword",
-                invalid("Password must be at least 8 characters"),
-            );
-        } else if let Err(err) = password_bytes(&self.new_password) {
-            errors.add("newPassword", err);
-        }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors)
-        }
-    }
 }
 
 impl common::body::JsonBody for ChangePasswordBody {
