@@ -39,91 +39,60 @@ pub fn patch_rule<T: Text>(patch: &crate::body::Patch<T>) -> Result<(), Validati
     patch.as_value().map_or(Ok(()), T::rule)
 }
 
+/// A text type: its doc, its name, and its rule over the trimmed text.
 macro_rules! trimmed_text {
-    ($(#[$doc:meta])* $name:ident) => {
+    ($(#[$doc:meta])* $name:ident, |$text:ident| $rule:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct $name(String);
+
+        impl Text for $name {
+            fn raw(&self) -> &str {
+                &self.0
+            }
+
+            fn rule(&self) -> Result<(), ValidationError> {
+                let $text = self.as_str();
+                $rule
+            }
+        }
     };
 }
 
 trimmed_text!(
     /// An email address: a valid one of at most 254 characters.
-    Email
-);
-trimmed_text!(
-    /// A display name: 2 to 100 characters.
-    PersonName
-);
-trimmed_text!(
-    /// A phone number as people type it: digits with optional `+`, spaces, dots, dashes and
-    /// parentheses; at most 32 characters with at least 3 digits.
-    Phone
-);
-
-trimmed_text!(
-    /// A short required label (an agent's name, a business's industry): 1 to 200 characters.
-    Label
-);
-
-impl Text for Label {
-    fn raw(&self) -> &str {
-        &self.0
-    }
-
-    fn rule(&self) -> Result<(), ValidationError> {
-        match self.as_str().chars().count() {
-            0 => Err(error("required", "Must not be empty")),
-            201.. => Err(error("length", "Must be at most 200 characters")),
-            _ => Ok(()),
-        }
-    }
-}
-
-impl Text for Email {
-    fn raw(&self) -> &str {
-        &self.0
-    }
-
-    fn rule(&self) -> Result<(), ValidationError> {
-        if !self.as_str().validate_email() {
+    Email,
+    |email| {
+        if !email.validate_email() {
             return Err(error("email", "Invalid email address"));
         }
-        if self.as_str().len() > 254 {
+        if email.len() > 254 {
             return Err(error("length", "Email must be at most 254 characters"));
         }
         Ok(())
     }
-}
-
-impl Text for PersonName {
-    fn raw(&self) -> &str {
-        &self.0
+);
+trimmed_text!(
+    /// A display name: 2 to 100 characters.
+    PersonName,
+    |name| match name.chars().count() {
+        ..2 => Err(error(
+            "name_too_short",
+            "Name must be at least 2 characters",
+        )),
+        101.. => Err(error(
+            "name_too_long",
+            "Name must be at most 100 characters",
+        )),
+        _ => Ok(()),
     }
-
-    fn rule(&self) -> Result<(), ValidationError> {
-        match self.as_str().chars().count() {
-            ..2 => Err(error(
-                "name_too_short",
-                "Name must be at least 2 characters",
-            )),
-            101.. => Err(error(
-                "name_too_long",
-                "Name must be at most 100 characters",
-            )),
-            _ => Ok(()),
-        }
-    }
-}
-
-impl Text for Phone {
-    fn raw(&self) -> &str {
-        &self.0
-    }
-
-    fn rule(&self) -> Result<(), ValidationError> {
-        let p = self.as_str();
+);
+trimmed_text!(
+    /// A phone number as people type it: digits with optional `+`, spaces, dots, dashes and
+    /// parentheses; at most 32 characters with at least 3 digits.
+    Phone,
+    |p| {
         let allowed = p
             .chars()
             .all(|c| c.is_ascii_digit() || " +-().".contains(c));
@@ -133,7 +102,16 @@ impl Text for Phone {
         }
         Ok(())
     }
-}
+);
+trimmed_text!(
+    /// A short required label (an agent's name, a business's industry): 1 to 200 characters.
+    Label,
+    |label| match label.chars().count() {
+        0 => Err(error("required", "Must not be empty")),
+        201.. => Err(error("length", "Must be at most 200 characters")),
+        _ => Ok(()),
+    }
+);
 
 /// A length of time in whole minutes: 1 to 1440 (a day), for bookings and services alike.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
