@@ -76,8 +76,3 @@ async fn allow_as_listed(mut resp: Response) -> Response {
     }
     resp
 }
-
-/// Serves `app` until the runtime stops.
-pub async fn run(app: Router) -> Result<(), lambda_http::Error> {
-    lambda_http::run(app).await
-}

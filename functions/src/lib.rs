@@ -14,6 +14,7 @@ pub mod users;
 use axum::Router;
 use common::AppState;
 use common::config::{AuthConfig, Config, DbConfig, Environment};
+use common::secrets::WithSecrets;
 use futures_util::future::LocalBoxFuture;
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
@@ -76,16 +77,20 @@ pub fn main_api(routes: Routes) -> Result<(), lambda_http::Error> {
     block_on(Box::pin(run_api(routes)))
 }
 
-async fn run_api(routes: Routes) -> Result<(), lambda_http::Error> {
+/// Logs, then the environment. Secrets named by *_SECRET_ID come from Secrets Manager, through
+/// the extension.
+async fn init() -> WithSecrets<'static> {
     common::telemetry::init_lambda();
-    // Secrets named by *_SECRET_ID come from Secrets Manager, through the extension.
-    let env = common::secrets::resolve(&Environment)
+    common::secrets::resolve(&Environment)
         .await
-        .unwrap_or_else(|e| fail_init(e));
-    let state = Config::from_source(&env)
+        .unwrap_or_else(|e| fail_init(e))
+}
+
+async fn run_api(routes: Routes) -> Result<(), lambda_http::Error> {
+    let state = Config::from_source(&init().await)
         .and_then(AppState::new)
         .unwrap_or_else(|e| fail_init(e));
-    common::lambda::run(common::lambda::app(routes(), state)).await
+    lambda_http::run(common::lambda::app(routes(), state)).await
 }
 
 /// The whole `main` of the authorizer: it needs only the JWT settings, no database.
@@ -94,11 +99,7 @@ pub fn main_authorizer() -> Result<(), lambda_runtime::Error> {
 }
 
 async fn run_authorizer() -> Result<(), lambda_runtime::Error> {
-    common::telemetry::init_lambda();
-    let env = common::secrets::resolve(&Environment)
-        .await
-        .unwrap_or_else(|e| fail_init(e));
-    let auth = AuthConfig::from_source(&env).unwrap_or_else(|e| fail_init(e));
+    let auth = AuthConfig::from_source(&init().await).unwrap_or_else(|e| fail_init(e));
     let keys: &'static common::auth::JwtKeys =
         Box::leak(Box::new(common::auth::JwtKeys::new(&auth)));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
@@ -132,12 +133,8 @@ pub fn main_migrate() -> Result<(), lambda_runtime::Error> {
 }
 
 async fn run_migrate() -> Result<(), lambda_runtime::Error> {
-    common::telemetry::init_lambda();
-    let env = common::secrets::resolve(&Environment)
-        .await
-        .unwrap_or_else(|e| fail_init(e));
     let db: &'static DbConfig = Box::leak(Box::new(
-        DbConfig::from_source(&env).unwrap_or_else(|e| fail_init(e)),
+        DbConfig::from_source(&init().await).unwrap_or_else(|e| fail_init(e)),
     ));
     lambda_runtime::run(service_fn(move |_: LambdaEvent<Value>| async move {
         migrate::run(db).await.map_err(|e| {
