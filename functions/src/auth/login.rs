@@ -13,7 +13,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use validator::Validate;
 
-use super::queries::{self, AttemptLimits};
+use super::queries;
 use super::{rate_limit, sign_in};
 
 #[derive(Debug, Deserialize, Validate)]
@@ -43,15 +43,9 @@ async fn login(
     Json(input): Json<LoginBody>,
 ) -> HandlerResult {
     let limits = &state.config.auth.rate_limits;
-    let counted = AttemptLimits {
-        window_secs: rate_limit::window_secs(limits),
-        per_address: limits.attempts_per_address,
-        per_account_address: limits.login_failures_per_account_address,
-        per_account: limits.login_failures_per_account,
-    };
     let db = state.db().await?;
     let bucket = rate_limit::address_bucket(&address);
-    let attempt = queries::attempt_login(&db, &bucket, &address, input.email.as_str(), &counted)
+    let attempt = queries::attempt_login(&db, &bucket, &address, input.email.as_str(), limits)
         .await?
         .ok_or_else(|| ApiError::internal("login attempt returned no row"))?;
     let retry = attempt.retry_after;

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use common::auth::Caller;
+use common::config::RateLimits;
 use common::db::Db;
 use common::db::query::{Found, Params};
 use common::error::DbError;
@@ -40,14 +41,6 @@ pub struct Attempt {
     pub user: Found<AccountUser>,
 }
 
-/// The limits a login attempt is counted against.
-pub struct AttemptLimits {
-    pub window_secs: f64,
-    pub per_address: i32,
-    pub per_account_address: i32,
-    pub per_account: i32,
-}
-
 /// Counts the attempt against the address and, while the address is within its limit, takes
 /// a slot for this guess in the account+address counter and then in the account's counter,
 /// each only while that counter is below its limit; then finds the user. Each upsert holds the
@@ -59,7 +52,7 @@ pub async fn attempt_login(
     address_bucket: &str,
     address: &str,
     email: &str,
-    limits: &AttemptLimits,
+    limits: &RateLimits,
 ) -> Result<Option<Attempt>, DbError> {
     let sql = sweeping!(
         "address AS (INSERT INTO rate_limits AS r (bucket, window_start, hits) ",
@@ -80,11 +73,11 @@ pub async fn attempt_login(
     let params: Params = &[
         &address_bucket,
         &address,
-        &limits.window_secs,
+        &limits.window.as_secs_f64(),
         &email,
-        &limits.per_address,
-        &limits.per_account_address,
-        &limits.per_account,
+        &limits.attempts_per_address,
+        &limits.login_failures_per_account_address,
+        &limits.login_failures_per_account,
     ];
     db.row(sql, params, "record login attempt").await
 }
