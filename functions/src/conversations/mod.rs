@@ -16,7 +16,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use validator::Validate;
 
-use queries::{AddressLimit, ListItem, NewConversation};
+use crate::auth::rate_limit::limited;
+use queries::{ListItem, NewConversation};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/conversations", get(list).post(save))
@@ -151,27 +152,20 @@ async fn save(
         summary: input.summary.as_deref(),
         metadata: metadata.as_ref(),
     };
-    let limits = &state.config.auth.rate_limits;
-    let limit = AddressLimit {
-        bucket: &bucket,
-        window_secs: limits.window.as_secs_f64(),
-        limit: limits.conversations_per_address,
-    };
     let (caller, key) = match &principal {
         Some(Principal::User(caller)) => (Some(caller), None),
         Some(Principal::Agent(key)) => (None, Some(key)),
         None => (None, None),
     };
-    let save = queries::save(&state.db().await?, caller, key, &new, &limit)
+    let limits = &state.config.auth.rate_limits;
+    let save = queries::save(&state.db().await?, caller, key, &new, &bucket, limits)
         .await?
         .ok_or_else(|| ApiError::internal("conversation insert returned no row"))?;
     if !save.key_ok {
         return Err(crate::projects::key_refused());
     }
     // Nothing saved: the address is over its limit.
-    let saved = save.saved.0.ok_or(ApiError::RateLimited {
-        retry_after_secs: u64::try_from(save.retry_after).unwrap_or(1),
-    })?;
+    let saved = save.saved.0.ok_or_else(|| limited(save.retry_after))?;
     Ok(response::success_with_message(
         StatusCode::CREATED,
         &saved,

@@ -4,6 +4,7 @@ use std::error::Error;
 
 use chrono::{DateTime, Utc};
 use common::auth::{AgentKey, Caller};
+use common::config::RateLimits;
 use common::db::Db;
 use common::db::query::{Found, Params};
 use common::error::DbError;
@@ -113,13 +114,6 @@ pub struct NewConversation<'a> {
     pub metadata: Option<&'a Value>,
 }
 
-/// The address's limit on posts, counted in the same statement as the post.
-pub struct AddressLimit<'a> {
-    pub bucket: &'a str,
-    pub window_secs: f64,
-    pub limit: i32,
-}
-
 /// Counts the post against its address and saves it while the address is within its limit,
 /// in one statement. Linked to the caller only if there is one and the session is live;
 /// otherwise saved unlinked, like any anonymous log. Saved with an agent key, it is linked to
@@ -130,7 +124,8 @@ pub async fn save(
     caller: Option<&Caller>,
     key: Option<&AgentKey>,
     new: &NewConversation<'_>,
-    address: &AddressLimit<'_>,
+    address_bucket: &str,
+    limits: &RateLimits,
 ) -> Result<Option<Save>, DbError> {
     let sql = sweeping!(
         "hit AS (INSERT INTO rate_limits AS r (bucket, window_start, hits) ",
@@ -153,9 +148,9 @@ pub async fn save(
         &new.transcript,
         &new.summary,
         &new.metadata,
-        &address.bucket,
-        &address.window_secs,
-        &address.limit,
+        &address_bucket,
+        &limits.window.as_secs_f64(),
+        &limits.conversations_per_address,
         &key.map(AgentKey::digest),
     ];
     db.row(sql, params, "save conversation").await
