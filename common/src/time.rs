@@ -1,7 +1,10 @@
 //! Timestamps on the wire: RFC 3339 in UTC with milliseconds (`2026-02-15T10:00:00.000Z`).
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use http::Uri;
 use serde::{Deserialize, Deserializer, Serializer};
+
+use crate::error::FieldError;
 
 /// Formats a timestamp the way the contract prints every timestamp.
 pub fn format(at: &DateTime<Utc>) -> String {
@@ -57,6 +60,15 @@ pub fn parse_param(
             .map(Some)
             .ok_or_else(|| crate::error::FieldError::new(name, EXPECTED)),
     }
+}
+
+/// The optional RFC 3339 query parameter `name`; a malformed one is added to `errors`.
+pub fn query_param(uri: &Uri, name: &str, errors: &mut Vec<FieldError>) -> Option<DateTime<Utc>> {
+    let at = parse(&crate::request::query(uri, name)?);
+    if at.is_none() {
+        errors.push(FieldError::new(name, EXPECTED));
+    }
+    at
 }
 
 #[cfg(test)]

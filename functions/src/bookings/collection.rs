@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use common::domain::Minutes;
 use common::error::FieldError;
 use common::extract::{Authed, FromQuery, Json, Query};
+use common::time::query_param;
 use common::{ApiError, AppState, HandlerResult, request, response, session};
 use http::{StatusCode, Uri};
 use serde::Deserialize;
@@ -41,14 +42,8 @@ impl ListFilter {
                 None
             }),
         };
-        let mut date = |name: &str| {
-            common::time::parse_param(name, request::query(uri, name)).unwrap_or_else(|e| {
-                errors.push(e);
-                None
-            })
-        };
-        let start = date(start_name);
-        let end = date(end_name);
+        let start = query_param(uri, start_name, &mut errors);
+        let end = query_param(uri, end_name, &mut errors);
         if let (Some(s), Some(e)) = (start, end)
             && s > e
         {
