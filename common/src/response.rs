@@ -66,6 +66,11 @@ pub fn success_with_message<T: Serialize>(status: StatusCode, data: &T, message:
     )
 }
 
+/// `{"success": true, "data": null, "message": "..."}`.
+pub fn message(status: StatusCode, text: &str) -> Response {
+    success_with_message(status, &Value::Null, text)
+}
+
 /// `{"success": false, "error": "...", "details": ...}`.
 pub fn failure(status: StatusCode, message: &str, details: Option<Value>) -> Response {
     let mut body = json!({"success": false, "error": message});

@@ -40,11 +40,7 @@ async fn logout(
         let everywhere = everywhere(&headers, &raw, state.config.http.max_body_bytes);
         queries::revoke(&state.db().await?, &caller, everywhere).await?;
     }
-    let mut resp = response::success_with_message(
-        StatusCode::OK,
-        &serde_json::Value::Null,
-        "Logged out successfully",
-    );
+    let mut resp = response::message(StatusCode::OK, "Logged out successfully");
     let cleared = cookie::cleared_cookie(&state.config.auth.cookie)
         .ok_or_else(|| ApiError::internal("cleared cookie is not a valid header value"))?;
     resp.headers_mut().append(header::SET_COOKIE, cleared);

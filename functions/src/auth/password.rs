@@ -54,9 +54,8 @@ async fn change_password(
     queries::change_password(&state.db().await?, &caller, &hash)
         .await?
         .ok_or_else(session::gone)?;
-    Ok(response::success_with_message(
+    Ok(response::message(
         StatusCode::OK,
-        &serde_json::Value::Null,
         "Password changed successfully",
     ))
 }

@@ -101,9 +101,5 @@ async fn revoke(
         .item
         .0
         .ok_or(ApiError::NotFound("Agent key not found"))?;
-    Ok(response::success_with_message(
-        StatusCode::OK,
-        &serde_json::Value::Null,
-        "Agent key revoked",
-    ))
+    Ok(response::message(StatusCode::OK, "Agent key revoked"))
 }

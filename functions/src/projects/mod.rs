@@ -126,9 +126,8 @@ async fn close(State(state): State<AppState>, Authed(caller, Id(id)): Authed<Id>
         .await?
         .ok_or_else(session::gone)?;
     outcome.access.check(&caller, true)?;
-    Ok(response::success_with_message(
+    Ok(response::message(
         StatusCode::OK,
-        &serde_json::Value::Null,
         "Project deleted successfully",
     ))
 }
