@@ -171,16 +171,6 @@ fn is_unavailable(err: &tokio_postgres::Error) -> bool {
     }
 }
 
-impl From<DbFailure> for ApiError {
-    fn from(f: DbFailure) -> Self {
-        if is_unavailable(&f.source) {
-            ApiError::Unavailable(Box::new(f))
-        } else {
-            ApiError::Internal(Box::new(f))
-        }
-    }
-}
-
 /// Adds what we were doing to a database error, and lets a named constraint become a client
 /// error instead of a 500 (the constraint names are the migrations' own).
 pub trait DbResultExt<T> {
@@ -233,7 +223,8 @@ impl DbError {
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> Self {
         match e {
-            DbError::Failed(f) => f.into(),
+            DbError::Failed(f) if is_unavailable(&f.source) => ApiError::Unavailable(Box::new(f)),
+            DbError::Failed(f) => ApiError::Internal(Box::new(f)),
             DbError::NoReply(n) => ApiError::Unavailable(Box::new(n)),
         }
     }
