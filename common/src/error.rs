@@ -110,19 +110,13 @@ impl ApiError {
             }
         };
         let mut resp = response::failure(status, &message, details);
-        let headers = resp.headers_mut();
-        match self {
-            ApiError::RateLimited { retry_after_secs } => {
-                headers.insert(
-                    header::RETRY_AFTER,
-                    HeaderValue::from(retry_after_secs.max(1)),
-                );
-            }
-            ApiError::Unavailable(_) => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            }
-            _ => {}
-        }
+        let retry_after = match self {
+            ApiError::RateLimited { retry_after_secs } => retry_after_secs.max(1),
+            ApiError::Unavailable(_) => 1,
+            _ => return resp,
+        };
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
         resp
     }
 }
