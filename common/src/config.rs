@@ -11,6 +11,12 @@ use secrecy::{ExposeSecret, SecretString};
 #[error("configuration error: {0}")]
 pub struct ConfigError(pub String);
 
+impl From<&str> for ConfigError {
+    fn from(message: &str) -> Self {
+        ConfigError(message.into())
+    }
+}
+
 /// Where configuration values come from: the process environment in production, a map in tests.
 pub trait Source {
     fn get(&self, key: &str) -> Option<String>;
@@ -100,13 +106,11 @@ impl AuthConfig {
         }
         let ttl_secs: u64 = parse(src, "JWT_TTL_SECONDS", 7 * 24 * 3600)?;
         if !(60..=365 * 24 * 3600).contains(&ttl_secs) {
-            return Err(ConfigError(
-                "JWT_TTL_SECONDS must be between 60 and 31536000".into(),
-            ));
+            return Err("JWT_TTL_SECONDS must be between 60 and 31536000".into());
         }
         let bcrypt_cost: u32 = parse(src, "BCRYPT_COST", 12)?;
         if !(4..=31).contains(&bcrypt_cost) {
-            return Err(ConfigError("BCRYPT_COST must be between 4 and 31".into()));
+            return Err("BCRYPT_COST must be between 4 and 31".into());
         }
         Ok(Self {
             jwt_secret: SecretString::from(secret),
@@ -162,9 +166,7 @@ impl CookieConfig {
         let secure = parse_bool(src, "COOKIE_SECURE", true)?;
         // Browsers drop SameSite=None cookies that are not Secure.
         if same_site == SameSite::None && !secure {
-            return Err(ConfigError(
-                "COOKIE_SAMESITE=None requires COOKIE_SECURE=true".into(),
-            ));
+            return Err("COOKIE_SAMESITE=None requires COOKIE_SECURE=true".into());
         }
         Ok(Self {
             secure,
@@ -197,9 +199,7 @@ impl RateLimits {
     fn from_source(src: &dyn Source) -> Result<Self, ConfigError> {
         let window_secs: u64 = parse(src, "AUTH_RATE_WINDOW_SECONDS", 900)?;
         if !(1..=86_400).contains(&window_secs) {
-            return Err(ConfigError(
-                "AUTH_RATE_WINDOW_SECONDS must be between 1 and 86400".into(),
-            ));
+            return Err("AUTH_RATE_WINDOW_SECONDS must be between 1 and 86400".into());
         }
         let positive = |key: &str, default: i32| -> Result<i32, ConfigError> {
             let v = parse(src, key, default)?;
@@ -338,22 +338,20 @@ impl DbConfig {
         };
         let mut pg = match src.get("DATABASE_URL") {
             Some(url) => tokio_postgres::Config::from_str(&url)
-                .map_err(|_| ConfigError("DATABASE_URL is not a valid PostgreSQL URL".into()))?,
+                .map_err(|_| "DATABASE_URL is not a valid PostgreSQL URL")?,
             None => {
-                let host = src.get("DB_HOST").ok_or_else(|| {
-                    ConfigError("set DATABASE_URL, or DB_HOST, DB_NAME and DB_USER".into())
-                })?;
+                let host = src
+                    .get("DB_HOST")
+                    .ok_or("set DATABASE_URL, or DB_HOST, DB_NAME and DB_USER")?;
+                let required = |key: &str| {
+                    src.get(key)
+                        .ok_or_else(|| ConfigError(format!("{key} is required")))
+                };
                 let mut pg = tokio_postgres::Config::new();
                 pg.host(&host)
                     .port(parse(src, "DB_PORT", 5432u16)?)
-                    .dbname(
-                        &src.get("DB_NAME")
-                            .ok_or_else(|| ConfigError("DB_NAME is required".into()))?,
-                    )
-                    .user(
-                        &src.get("DB_USER")
-                            .ok_or_else(|| ConfigError("DB_USER is required".into()))?,
-                    );
+                    .dbname(&required("DB_NAME")?)
+                    .user(&required("DB_USER")?);
                 if let Some(password) = src.get("DB_PASSWORD") {
                     pg.password(password);
                 }
@@ -364,11 +362,9 @@ impl DbConfig {
             let region = src
                 .get("DB_REGION")
                 .or_else(|| src.get("AWS_REGION"))
-                .ok_or_else(|| ConfigError("DB_AUTH=iam needs AWS_REGION or DB_REGION".into()))?;
+                .ok_or("DB_AUTH=iam needs AWS_REGION or DB_REGION")?;
             if pg.get_user().is_none() || pg.get_hosts().is_empty() {
-                return Err(ConfigError(
-                    "DB_AUTH=iam needs a database host and user".into(),
-                ));
+                return Err("DB_AUTH=iam needs a database host and user".into());
             }
             DbAuth::Iam { region }
         } else {
@@ -388,13 +384,11 @@ impl DbConfig {
         };
         // IAM tokens travel as the password: never send them in clear text.
         if iam && tls != TlsMode::VerifyFull {
-            return Err(ConfigError(
-                "DB_AUTH=iam requires DB_SSLMODE=verify-full".into(),
-            ));
+            return Err("DB_AUTH=iam requires DB_SSLMODE=verify-full".into());
         }
         let pool_size: usize = parse(src, "DB_POOL_SIZE", 2)?;
         if pool_size == 0 {
-            return Err(ConfigError("DB_POOL_SIZE must be at least 1".into()));
+            return Err("DB_POOL_SIZE must be at least 1".into());
         }
         pg.application_name("booking-api");
         Ok(Self {
