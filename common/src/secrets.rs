@@ -234,17 +234,10 @@ async fn get(port: u16, path: &str, token: &str) -> Result<(StatusCode, Bytes), 
     Ok((status, body))
 }
 
-/// Everything but RFC 3986's unreserved characters escaped (names and ARNs hold `/`, `:`, `+`).
+/// A secret's name or ARN as a query value: its `/`, `:`, `+`, `=` and `@` are escaped, its
+/// letters, digits, `_`, `.` and `-` kept.
 fn percent_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() * 3);
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
 #[cfg(test)]
