@@ -13,7 +13,6 @@ use serde::Deserialize;
 use uuid::Uuid;
 use validator::{Validate, ValidationError};
 
-use super::model::Booking;
 use super::queries::{self, Change};
 use super::status::{Actor, BookingStatus, TransitionError};
 use super::{in_the_past, on_overlap, outside_hours};
@@ -112,7 +111,8 @@ async fn apply(
     caller: &Caller,
     id: Uuid,
     change: UpdateBookingBody,
-) -> Result<Booking, ApiError> {
+    done: &str,
+) -> HandlerResult {
     let db = state.db().await?;
     let (set_notes, notes) = match &change.notes {
         Patch::Absent => (false, None),
@@ -142,9 +142,9 @@ async fn apply(
             set_notes,
             notes,
         };
-        let updated = on_overlap(queries::apply(&db, &write, &current).await)?;
-        if let Some(booking) = updated {
-            return Ok(booking);
+        if let Some(booking) = on_overlap(queries::apply(&db, &write, &current).await)? {
+            let resp = response::success_with_message(StatusCode::OK, &booking, done);
+            return Ok(resp);
         }
     }
     Err(ApiError::Conflict(
@@ -156,27 +156,17 @@ async fn update(
     State(state): State<AppState>,
     Authed(caller, (Id(id), Json(change))): Authed<(Id, Json<UpdateBookingBody>)>,
 ) -> HandlerResult {
-    let booking = apply(&state, &caller, id, change).await?;
-    Ok(response::success_with_message(
-        StatusCode::OK,
-        &booking,
-        "Booking updated successfully",
-    ))
+    apply(&state, &caller, id, change, "Booking updated successfully").await
 }
 
 async fn cancel(
     State(state): State<AppState>,
     Authed(caller, Id(id)): Authed<Id>,
 ) -> HandlerResult {
-    let change = UpdateBookingBody {
+    let body = UpdateBookingBody {
         scheduled_at: None,
         status: Some(BookingStatus::Cancelled),
         notes: Patch::Absent,
     };
-    let booking = apply(&state, &caller, id, change).await?;
-    Ok(response::success_with_message(
-        StatusCode::OK,
-        &booking,
-        "Booking cancelled successfully",
-    ))
+    apply(&state, &caller, id, body, "Booking cancelled successfully").await
 }
