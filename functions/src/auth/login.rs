@@ -29,10 +29,6 @@ impl common::body::JsonBody for LoginBody {
     const REQUIRED: &'static [&'static str] = &["email", "password"];
 }
 
-fn invalid_credentials() -> ApiError {
-    ApiError::Unauthorized("Invalid email or password")
-}
-
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/auth/login", post(login))
 }
@@ -72,7 +68,7 @@ async fn login(
         .0
         .as_ref()
         .filter(|_| matched)
-        .ok_or_else(invalid_credentials)?;
+        .ok_or(ApiError::Unauthorized("Invalid email or password"))?;
     let ttl = state.keys.ttl().as_secs_f64();
     let session = queries::open_session(&state.db().await?, user.user.id, ttl, &attempt)
         .await?

@@ -13,10 +13,6 @@ pub fn presentable(password: &str) -> bool {
     (1..=1024).contains(&password.chars().count())
 }
 
-fn wrong_password() -> ApiError {
-    ApiError::Unauthorized("Current password is incorrect")
-}
-
 /// Checks `password` against `account`.
 pub async fn check(state: &AppState, account: &Account, password: String) -> Result<(), ApiError> {
     let limits = &state.config.auth.rate_limits;
@@ -35,6 +31,6 @@ pub async fn check(state: &AppState, account: &Account, password: String) -> Res
         return Ok(());
     }
     let db = state.db().await?;
-    queries::count_failure(&db, &account.email, rate_limit::window_secs(limits)).await?;
-    Err(wrong_password())
+    queries::count_failure(&db, &account.email, limits.window.as_secs_f64()).await?;
+    Err(ApiError::Unauthorized("Current password is incorrect"))
 }
