@@ -13,7 +13,6 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use validator::Validate;
 
-use super::rate_limit;
 use super::{queries, reauth};
 
 /// The new password follows the rules of registration; the current one is only bounded, like
@@ -42,7 +41,7 @@ async fn change_password(
     State(state): State<AppState>,
     Authed(caller, Json(input)): Authed<Json<ChangePasswordBody>>,
 ) -> HandlerResult {
-    let window = rate_limit::window_secs(&state.config.auth.rate_limits);
+    let window = state.config.auth.rate_limits.window.as_secs_f64();
     let account = queries::account(&state.db().await?, &caller, window)
         .await?
         .ok_or_else(session::gone)?;

@@ -25,10 +25,6 @@ pub fn address_bucket(address: &str) -> String {
     format!("auth-address:{address}")
 }
 
-pub fn window_secs(limits: &RateLimits) -> f64 {
-    limits.window.as_secs_f64()
-}
-
 /// The 429 when `hits` is over `limit`.
 pub fn check(hits: i32, limit: i32, retry_after: i64) -> Result<(), ApiError> {
     if hits > limit {
@@ -52,7 +48,8 @@ pub async fn count_registration(
     email: &str,
 ) -> Result<(), ApiError> {
     let address_key = address_bucket(address);
-    let hits = queries::count_registration(db, &address_key, window_secs(limits), email).await?;
+    let hits =
+        queries::count_registration(db, &address_key, limits.window.as_secs_f64(), email).await?;
     for hit in hits {
         let limit = if hit.bucket == address_key {
             limits.attempts_per_address

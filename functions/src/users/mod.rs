@@ -20,7 +20,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 use validator::{Validate, ValidationError};
 
-use crate::auth::{rate_limit, reauth};
+use crate::auth::reauth;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/users/{id}", get(read).put(update))
@@ -119,7 +119,7 @@ async fn update(
     State(state): State<AppState>,
     Authed(caller, (Id(id), Edit(input))): Authed<(Id, Edit)>,
 ) -> HandlerResult {
-    let window = rate_limit::window_secs(&state.config.auth.rate_limits);
+    let window = state.config.auth.rate_limits.window.as_secs_f64();
     let editor = queries::editor(&state.db().await?, &caller, window, id)
         .await?
         .ok_or_else(session::gone)?;
