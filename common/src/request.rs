@@ -33,10 +33,6 @@ pub fn source_ip(extensions: &Extensions) -> String {
     .unwrap_or_else(|| "unknown".to_string())
 }
 
-fn is_write(method: &Method) -> bool {
-    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
-}
-
 /// Refuses a write whose `Origin` is neither ours nor a configured front end: with cookies as
 /// credentials, this is the CSRF defence that does not depend on the browser's SameSite rules.
 /// Requests without `Origin` (servers, curl, the voice agent backend) are not browsers' and pass.
@@ -45,7 +41,7 @@ pub fn check_origin(
     headers: &HeaderMap,
     http: &HttpConfig,
 ) -> Result<(), ApiError> {
-    if !is_write(method) {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return Ok(());
     }
     let Some(origin) = headers.get(header::ORIGIN) else {
