@@ -217,6 +217,47 @@ async fn live_bookings_of_any_service_of_the_project_take_their_slots() {
 }
 
 #[tokio::test]
+async fn off_grid_and_back_to_back_bookings_leave_only_whole_free_slots() {
+    let app = TestApp::spawn().await;
+    let owner = app.user().await;
+    let mut body = wizard_body();
+    body["timeZone"] = "UTC".into();
+    body["schedule"] = week(&[("Monday", "09:00", "13:00")]);
+    body["services"] = json!([
+        {"name": "Long", "duration": 60},
+        {"name": "Short", "duration": 30}
+    ]);
+    let created = create(&app, &owner, body).await;
+    let p = created.data();
+    let project = p["id"].as_str().unwrap();
+    let long = p["services"][0]["id"].as_str().unwrap();
+    let short = p["services"][1]["id"].as_str().unwrap();
+    // 09:10-09:40 off the grid; 10:30-11:00 and 11:00-11:30 back to back.
+    for at in ["09:10", "10:30", "11:00"] {
+        app.post(&format!("/api/projects/{project}/bookings"))
+            .as_(&owner)
+            .json(json!({"serviceId": short, "scheduledAt": format!("2099-01-05T{at}:00Z"), "customerName": "Ann Caller"}))
+            .send()
+            .await
+            .expect(201);
+    }
+    let to = "2099-01-06T00:00:00Z";
+    let day = "2099-01-05T00:00:00Z";
+    assert_eq!(slots(&app, project, long, day, to).await, ["05T12:00"]);
+    assert_eq!(
+        slots(&app, project, short, day, to).await,
+        ["05T10:00", "05T11:30", "05T12:00", "05T12:30"]
+    );
+    // From inside the window: still on the window's grid.
+    let mid = "2099-01-05T10:15:00Z";
+    assert_eq!(
+        slots(&app, project, short, mid, to).await,
+        ["05T11:30", "05T12:00", "05T12:30"]
+    );
+    assert_eq!(slots(&app, project, long, mid, to).await, ["05T12:00"]);
+}
+
+#[tokio::test]
 async fn only_future_slots_inside_the_window_are_listed_in_one_round_trip() {
     let app = TestApp::spawn().await;
     let owner = app.user().await;

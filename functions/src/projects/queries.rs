@@ -181,10 +181,15 @@ pub struct Availability {
 }
 
 /// The free slots of `service` in `[from, to)`, in one statement: the project's open windows
-/// in its time zone, stepped by the service's duration, minus its live bookings. The bookings
-/// come from `bookings_project_scheduled_idx` alone (a booking is at most a day long, so those
-/// starting a day before `from` are enough); ends are computed inline, as `booking_end()` costs
-/// a function call per row.
+/// in its time zone, stepped by the service's duration from each window's start, minus its
+/// live bookings. The bookings come sorted from `bookings_project_scheduled_idx` alone (a
+/// booking is at most a day long, so those starting a day before `from` are enough). As they
+/// never overlap (`bookings_project_no_overlap`), the free time between them is the gaps
+/// `[ends[j], starts[j + 1])`: a binary search (`width_bucket`) finds the gaps each window
+/// touches, and slots are generated inside those gaps only, rounded up onto the window's grid
+/// (`date_bin`), instead of testing every slot of every window against the bookings.
+/// `OFFSET 0` keeps each level computed once; the redundant `lo >= $3` keeps the planner's
+/// estimate low enough that the statement is never JIT-compiled.
 pub async fn availability(
     db: &Db,
     project: Uuid,
@@ -197,17 +202,25 @@ pub async fn availability(
                WHERE id = $1 AND deleted_at IS NULL), \
                s AS (SELECT duration, make_interval(mins => duration) AS step FROM services \
                WHERE id = $2 AND project_id = $1 AND is_active), \
-               busy AS (SELECT coalesce(range_agg(tstzrange(b.scheduled_at, \
-               b.scheduled_at + make_interval(mins => b.duration), '[)')), '{}') AS taken \
+               busy AS (SELECT array_agg(b.scheduled_at ORDER BY b.scheduled_at) AS starts, \
+               array_agg(b.scheduled_at + make_interval(mins => b.duration) \
+               ORDER BY b.scheduled_at) AS ends \
                FROM bookings b WHERE b.project_id = $1 AND b.status IN ('PENDING', 'CONFIRMED') \
                AND b.scheduled_at >= $3::timestamptz - interval '1 day' \
                AND b.scheduled_at < $4::timestamptz + interval '1 day') \
                SELECT ($5::bytea IS NULL OR use_agent_key($5, $1) IS NOT NULL) AS key_ok, \
-               p.time_zone, s.duration, ARRAY(SELECT g FROM \
-               open_windows(p.schedule, p.time_zone, $3, $4) w, \
-               LATERAL generate_series(w.opens, w.closes - s.step, s.step) g \
-               WHERE g >= $3 AND g < $4 AND g > now() \
-               AND NOT busy.taken && tstzrange(g, g + s.step, '[)') ORDER BY g) AS slots \
+               p.time_zone, s.duration, ARRAY(SELECT g FROM (\
+               SELECT generate_series(date_bin(s.step, gap.lo + s.step - interval '1 microsecond', \
+               gap.opens), gap.hi - s.step, s.step) AS g FROM (\
+               SELECT w.opens, greatest(w.opens, $3::timestamptz, now(), busy.ends[w.j]) AS lo, \
+               least(w.closes, $4::timestamptz + s.step, busy.starts[w.j + 1]) AS hi FROM (\
+               SELECT o.opens, o.closes, generate_series(\
+               coalesce(width_bucket(o.opens, busy.starts), 0), \
+               coalesce(width_bucket(o.closes, busy.starts), 0)) AS j FROM (SELECT * FROM \
+               open_windows(p.schedule, p.time_zone, $3, $4) OFFSET 0) o) w \
+               WHERE coalesce(busy.ends[w.j] < busy.starts[w.j + 1], true) OFFSET 0) gap \
+               WHERE gap.lo >= $3 AND gap.lo < $4 AND gap.lo < gap.hi) slot \
+               WHERE g >= $3 AND g < $4 AND g > now() ORDER BY g) AS slots \
                FROM busy LEFT JOIN p ON true LEFT JOIN s ON true";
     let key = key.map(AgentKey::digest);
     let params: Params = &[&project, &service, &from, &to, &key];
