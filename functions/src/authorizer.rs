@@ -11,7 +11,7 @@
 use common::auth::Identity;
 use common::auth::JwtKeys;
 use http::{HeaderMap, HeaderName, HeaderValue, header};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// Header names API Gateway hands us (lower-case) that may carry credentials.
 const CREDENTIAL_HEADERS: [HeaderName; 2] = [header::AUTHORIZATION, header::COOKIE];
@@ -64,16 +64,11 @@ fn credential_headers(event: &Value) -> Option<HeaderMap> {
     Some(credentials(headers, cookies))
 }
 
-/// The context the authorizer hands on for a request with these credentials: who the caller
-/// is, or why nobody is.
-pub fn context_for(credentials: &HeaderMap, keys: &JwtKeys) -> Map<String, Value> {
-    Identity::of_token(credentials, keys).to_context()
-}
-
-/// The simple response for one authorizer event.
+/// The simple response for one authorizer event; its context says who the caller is, or why
+/// nobody is.
 pub fn authorize(event: &Value, keys: &JwtKeys) -> Value {
     let Some(headers) = credential_headers(event) else {
         return json!({"isAuthorized": false, "context": {}});
     };
-    json!({"isAuthorized": true, "context": context_for(&headers, keys)})
+    json!({"isAuthorized": true, "context": Identity::of_token(&headers, keys).to_context()})
 }
