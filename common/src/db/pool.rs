@@ -48,59 +48,6 @@ impl std::fmt::Debug for PgManager {
     }
 }
 
-impl PgManager {
-    async fn connect(&self) -> Result<ClientWrapper, ConnectError> {
-        let mut pg = self.pg.clone();
-        if let Some(iam) = &self.iam {
-            // Boxed: the SDK's futures are large, and would otherwise sit in every
-            // connection attempt's state even when IAM auth is off.
-            let token = Box::pin(iam.token()).await.map_err(ConnectError::Token)?;
-            pg.password(token.expose_secret());
-        }
-        let (client, connection) = pg
-            .connect(self.tls.clone())
-            .await
-            .map_err(ConnectError::Postgres)?;
-        let task = tokio::spawn(async move {
-            if let Err(err) = connection.await {
-                tracing::warn!(error = %err, "database connection closed with an error");
-            }
-        });
-        if let Some(setup) = &self.session_setup {
-            client
-                .batch_execute(setup)
-                .await
-                .map_err(ConnectError::Postgres)?;
-        }
-        Ok(ClientWrapper::new(client, task))
-    }
-}
-
-impl managed::Manager for PgManager {
-    type Type = ClientWrapper;
-    type Error = ConnectError;
-
-    async fn create(&self) -> Result<ClientWrapper, ConnectError> {
-        // tokio-postgres bounds the TCP connect; this also bounds TLS and authentication.
-        tokio::time::timeout(self.connect_timeout * 2, Box::pin(self.connect()))
-            .await
-            .map_err(|_| ConnectError::Timeout)?
-    }
-
-    async fn recycle(
-        &self,
-        client: &mut ClientWrapper,
-        _: &Metrics,
-    ) -> RecycleResult<ConnectError> {
-        // The "fast" check: no round trip, and nothing (like DISCARD ALL) that would pin an
-        // RDS Proxy session. A connection the server closed is noticed here and replaced.
-        if client.is_closed() {
-            return Err(RecycleError::message("connection closed"));
-        }
-        Ok(())
-    }
-}
-
 fn first_tcp_host(pg: &tokio_postgres::Config) -> Option<String> {
     pg.get_hosts().iter().find_map(|h| match h {
         Host::Tcp(name) => Some(name.clone()),
@@ -152,6 +99,57 @@ impl PgManager {
             connect_timeout: cfg.connect_timeout,
             session_setup,
         })
+    }
+
+    async fn connect(&self) -> Result<ClientWrapper, ConnectError> {
+        let mut pg = self.pg.clone();
+        if let Some(iam) = &self.iam {
+            // Boxed: the SDK's futures are large, and would otherwise sit in every
+            // connection attempt's state even when IAM auth is off.
+            let token = Box::pin(iam.token()).await.map_err(ConnectError::Token)?;
+            pg.password(token.expose_secret());
+        }
+        let (client, connection) = pg
+            .connect(self.tls.clone())
+            .await
+            .map_err(ConnectError::Postgres)?;
+        let task = tokio::spawn(async move {
+            if let Err(err) = connection.await {
+                tracing::warn!(error = %err, "database connection closed with an error");
+            }
+        });
+        if let Some(setup) = &self.session_setup {
+            client
+                .batch_execute(setup)
+                .await
+                .map_err(ConnectError::Postgres)?;
+        }
+        Ok(ClientWrapper::new(client, task))
+    }
+}
+
+impl managed::Manager for PgManager {
+    type Type = ClientWrapper;
+    type Error = ConnectError;
+
+    async fn create(&self) -> Result<ClientWrapper, ConnectError> {
+        // tokio-postgres bounds the TCP connect; this also bounds TLS and authentication.
+        tokio::time::timeout(self.connect_timeout * 2, Box::pin(self.connect()))
+            .await
+            .map_err(|_| ConnectError::Timeout)?
+    }
+
+    async fn recycle(
+        &self,
+        client: &mut ClientWrapper,
+        _: &Metrics,
+    ) -> RecycleResult<ConnectError> {
+        // The "fast" check: no round trip, and nothing (like DISCARD ALL) that would pin an
+        // RDS Proxy session. A connection the server closed is noticed here and replaced.
+        if client.is_closed() {
+            return Err(RecycleError::message("connection closed"));
+        }
+        Ok(())
     }
 }
 
