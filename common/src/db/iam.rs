@@ -20,18 +20,9 @@ const REUSE_FOR: Duration = Duration::from_secs(10 * 60);
 
 pub struct IamTokens {
     generator: AuthTokenGenerator,
-    region: String,
     // The signer reads only the clock from here; credentials and region are its own settings.
     clock: SdkConfig,
     current: Mutex<Option<(SecretString, Instant)>>,
-}
-
-impl std::fmt::Debug for IamTokens {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IamTokens")
-            .field("region", &self.region)
-            .finish_non_exhaustive()
-    }
 }
 
 /// The function's own credentials, which Lambda passes as environment variables. Read at each
@@ -95,7 +86,6 @@ impl IamTokens {
             .build()?;
         Ok(Self {
             generator: AuthTokenGenerator::new(config),
-            region: region.to_string(),
             clock: SdkConfig::builder()
                 .time_source(SystemTimeSource::new())
                 .build(),
