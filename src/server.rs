@@ -48,12 +48,6 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state, gateway))
 }
 
-/// The answer to a `Host` this server does not serve (see [`host`]): 421 Misdirected Request,
-/// "not an authoritative server for this host", in the contract's envelope.
-fn misdirected() -> Response {
-    common::response::failure(StatusCode::MISDIRECTED_REQUEST, "Unknown host", None)
-}
-
 /// Refuses hosts this server does not serve, notes the peer's address for the functions (API
 /// Gateway's `sourceIp`), answers a CORS preflight 204 as API Gateway does (tower-http's answer
 /// is a 200), and logs each request.
@@ -68,7 +62,8 @@ async fn gateway(State(state): State<AppState>, mut req: Request, next: Next) ->
             .and_then(|h| h.to_str().ok()),
     };
     if !authority.is_some_and(|a| host::allowed(a, &state.config.http.allowed_hosts)) {
-        return misdirected();
+        // 421 Misdirected Request: "not an authoritative server for this host" (host.rs).
+        return common::response::failure(StatusCode::MISDIRECTED_REQUEST, "Unknown host", None);
     }
     if let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied() {
         req.extensions_mut().insert(SourceIp(peer.ip()));
