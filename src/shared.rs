@@ -33,9 +33,7 @@ pub fn state(source: &dyn Source) -> Result<AppState, ConfigError> {
             .parse::<usize>()
             .ok()
             .filter(|d| *d >= 1)
-            .ok_or_else(|| {
-                ConfigError("DB_PIPELINE_DEPTH must be a number of at least 1".into())
-            })?,
+            .ok_or("DB_PIPELINE_DEPTH must be a number of at least 1")?,
     };
     let config = Config::from_source(source)?;
     let wait = config.db.pool_wait_timeout;

@@ -79,12 +79,11 @@ impl PgManager {
         let iam = match &cfg.auth {
             DbAuth::Password => None,
             DbAuth::Iam { region } => {
-                let host = first_tcp_host(&pg)
-                    .ok_or_else(|| ConfigError("DB_AUTH=iam needs a TCP host".into()))?;
+                let host = first_tcp_host(&pg).ok_or("DB_AUTH=iam needs a TCP host")?;
                 let port = pg.get_ports().first().copied().unwrap_or(5432);
                 let user = pg
                     .get_user()
-                    .ok_or_else(|| ConfigError("DB_AUTH=iam needs DB_USER".into()))?
+                    .ok_or("DB_AUTH=iam needs DB_USER")?
                     .to_string();
                 Some(
                     IamTokens::new(&host, port, &user, region)
