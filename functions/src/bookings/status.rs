@@ -126,30 +126,16 @@ mod tests {
     fn transition_table() {
         use Actor::*;
         let allowed = |from, to, actor| BookingStatus::transition(from, to, actor);
+        let owner_cannot = |status| Err(TransitionError::AdminOnly(status));
         let cases = [
             (Pending, Pending, Owner, Ok(())),
-            (
-                Pending,
-                Confirmed,
-                Owner,
-                Err(TransitionError::AdminOnly(Confirmed)),
-            ),
+            (Pending, Confirmed, Owner, owner_cannot(Confirmed)),
             (Pending, Cancelled, Owner, Ok(())),
-            (
-                Pending,
-                Completed,
-                Owner,
-                Err(TransitionError::AdminOnly(Completed)),
-            ),
+            (Pending, Completed, Owner, owner_cannot(Completed)),
             (Confirmed, Pending, Owner, Ok(())),
             (Confirmed, Confirmed, Owner, Ok(())),
             (Confirmed, Cancelled, Owner, Ok(())),
-            (
-                Confirmed,
-                Completed,
-                Owner,
-                Err(TransitionError::AdminOnly(Completed)),
-            ),
+            (Confirmed, Completed, Owner, owner_cannot(Completed)),
             (Pending, Pending, Admin, Ok(())),
             (Pending, Confirmed, Admin, Ok(())),
             (Pending, Cancelled, Admin, Ok(())),
