@@ -185,7 +185,8 @@ mod tests {
         let mut bad_role = valid_claims();
         bad_role["role"] = json!("ROOT");
         let hs256 = json!({"alg": "HS256", "typ": "JWT"});
-        let good = forge(hs256.clone(), valid_claims(), SECRET.as_bytes());
+        let signed = |claims| forge(hs256.clone(), claims, SECRET.as_bytes());
+        let good = signed(valid_claims());
         let (head, rest) = good.split_once('.').unwrap();
         let sig = rest.split_once('.').unwrap().1;
         let mut admin = valid_claims();
@@ -212,19 +213,10 @@ mod tests {
                     b"another-secret-of-32-bytes-or-more!!",
                 ),
             ),
-            ("expired", forge(hs256.clone(), expired, SECRET.as_bytes())),
-            (
-                "nbf in future",
-                forge(hs256.clone(), not_yet, SECRET.as_bytes()),
-            ),
-            (
-                "missing exp",
-                forge(hs256.clone(), no_exp, SECRET.as_bytes()),
-            ),
-            (
-                "unknown role",
-                forge(hs256.clone(), bad_role, SECRET.as_bytes()),
-            ),
+            ("expired", signed(expired)),
+            ("nbf in future", signed(not_yet)),
+            ("missing exp", signed(no_exp)),
+            ("unknown role", signed(bad_role)),
             ("tampered payload", tampered),
             ("malformed base64", "@@@.###.$$$".to_string()),
             ("two parts", "abc.def".to_string()),
