@@ -2,9 +2,9 @@
 //! them on each). Handlers never open a transaction: every statement is its own, so requests
 //! can take turns on one connection, and tokio-postgres pipelines them. Statements queued in
 //! one turn of the event loop leave in one write, and a PostgreSQL backend answers the next one
-//! without sleeping in between: bench/run measured the read routes at about twice the
-//! throughput of one connection per request. A Lambda instance serves one request at a time,
-//! so the functions take plain pooled connections and never link this.
+//! without sleeping in between (the README's Benchmark section compares both). A Lambda
+//! instance serves one request at a time, so the functions take plain pooled connections and
+//! never link this.
 //!
 //! deadpool still makes, checks and replaces the connections; this only decides which request
 //! goes to which of them.
