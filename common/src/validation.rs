@@ -55,70 +55,49 @@ pub fn too_deep() -> FieldError {
 /// kept as a stack of borrowed segments, and only turned into text for a finding, at most
 /// [`MAX_NUL_FINDINGS`] times and with keys cut to [`MAX_KEY_SHOWN`] characters.
 pub fn check_shape(value: &Value) -> Result<(), Shape> {
-    enum Children<'a> {
-        Array(std::iter::Enumerate<std::slice::Iter<'a, Value>>),
-        Object(serde_json::map::Iter<'a>),
-    }
-    fn children(value: &Value) -> Option<Children<'_>> {
-        match value {
-            Value::Array(items) => Some(Children::Array(items.iter().enumerate())),
-            Value::Object(map) => Some(Children::Object(map.iter())),
-            _ => None,
-        }
-    }
-
     let mut found = Vec::new();
-    if let Value::String(s) = value
-        && s.contains('\0')
-    {
-        found.push(render(&[]));
-    }
-    // One entry per open container; `path[i]` is the segment of the child being visited in
-    // `open[i]`. Iterative, so no nesting can exhaust the stack.
-    let mut open: Vec<Children<'_>> = children(value).into_iter().collect();
-    let mut path: Vec<Segment<'_>> = Vec::new();
-    while let Some(top) = open.last_mut() {
-        let (segment, child) = match top {
-            Children::Array(items) => match items.next() {
-                Some((i, child)) => (Segment::Index(i), child),
-                None => {
-                    open.pop();
-                    continue;
-                }
-            },
-            Children::Object(entries) => match entries.next() {
-                Some((key, child)) => (Segment::Key(key), child),
-                None => {
-                    open.pop();
-                    continue;
-                }
-            },
-        };
-        // Drops the previous sibling's segment and those of containers already left.
-        path.truncate(open.len() - 1);
-        path.push(segment);
-        let nul_key = matches!(segment, Segment::Key(k) if k.contains('\0'));
-        if nul_key || matches!(child, Value::String(s) if s.contains('\0')) {
-            found.push(render(&path));
-            if found.len() >= MAX_NUL_FINDINGS {
-                break;
-            }
-            // A key with NUL is reported itself; what it holds is not looked into.
-            continue;
-        }
-        if let Some(grandchildren) = children(child) {
-            // The body is level 1, so `open.len() + 1` is the child's level.
-            if open.len() + 1 > MAX_DEPTH {
-                return Err(Shape::TooDeep);
-            }
-            open.push(grandchildren);
-        }
-    }
+    walk(value, 1, &mut Vec::new(), &mut found)?;
     if found.is_empty() {
         Ok(())
     } else {
         Err(Shape::Nul(found))
     }
+}
+
+/// Checks `value`, at nesting `level` (the body is 1) and reached by `path`. A container deeper
+/// than [`MAX_DEPTH`] is refused before it is entered, so the recursion is at most that deep.
+fn walk<'a>(
+    value: &'a Value,
+    level: usize,
+    path: &mut Vec<Segment<'a>>,
+    found: &mut Vec<String>,
+) -> Result<(), Shape> {
+    let children: Box<dyn Iterator<Item = (Segment, &Value)>> = match value {
+        Value::String(s) if s.contains('\0') => {
+            found.push(render(path));
+            return Ok(());
+        }
+        Value::Array(items) => Box::new((0..).map(Segment::Index).zip(items)),
+        Value::Object(map) => Box::new(map.iter().map(|(k, v)| (Segment::Key(k), v))),
+        _ => return Ok(()),
+    };
+    if level > MAX_DEPTH {
+        return Err(Shape::TooDeep);
+    }
+    for (segment, child) in children {
+        if found.len() >= MAX_NUL_FINDINGS {
+            break;
+        }
+        path.push(segment);
+        if matches!(segment, Segment::Key(k) if k.contains('\0')) {
+            // A key with NUL is reported itself; what it holds is not looked into.
+            found.push(render(path));
+        } else {
+            walk(child, level + 1, path, found)?;
+        }
+        path.pop();
+    }
+    Ok(())
 }
 
 #[derive(Clone, Copy)]
