@@ -10,15 +10,14 @@
 //! goes to which of them.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use common::AppState;
 use common::config::{Config, ConfigError, Source};
-use common::db::query::{Connections, Lease};
+use common::db::query::{Connections, Lease, Pooled};
 use common::db::{Conn, Pool};
 use common::error::PoolUnavailable;
-use deadpool::managed::Object;
 use futures_util::future::BoxFuture;
 use tokio::sync::{Mutex, MutexGuard, OwnedSemaphorePermit, Semaphore};
 
@@ -51,9 +50,7 @@ pub struct NoTurn(Duration);
 /// One pooled connection, when it last answered, and whether it stopped answering.
 #[derive(Debug)]
 pub struct Shared {
-    /// Always `Some` until drop.
-    conn: Option<Conn>,
-    broken: AtomicBool,
+    conn: Pooled,
     since: Instant,
     /// Nanoseconds after `since` of the last reply on this connection, to any request.
     last_reply: AtomicU64,
@@ -62,17 +59,10 @@ pub struct Shared {
 impl Shared {
     fn new(conn: Conn) -> Self {
         Self {
-            conn: Some(conn),
-            broken: AtomicBool::new(false),
+            conn: Pooled::new(conn),
             since: Instant::now(),
             last_reply: AtomicU64::new(0),
         }
-    }
-
-    fn conn(&self) -> &Conn {
-        self.conn
-            .as_ref()
-            .unwrap_or_else(|| unreachable!("connection used after drop"))
     }
 
     /// Notes that the server answered a request on this connection.
@@ -88,23 +78,12 @@ impl Shared {
     fn no_reply_within(&self, waited: Duration) {
         let last = Duration::from_nanos(self.last_reply.load(Ordering::Relaxed));
         if self.since.elapsed().saturating_sub(last) >= waited {
-            self.broken.store(true, Ordering::Relaxed);
+            self.conn.no_reply_within(waited);
         }
     }
 
     fn usable(&self) -> bool {
-        !self.broken.load(Ordering::Relaxed) && !self.conn().is_closed()
-    }
-}
-
-impl Drop for Shared {
-    fn drop(&mut self) {
-        if self.broken.load(Ordering::Relaxed)
-            && let Some(conn) = self.conn.take()
-        {
-            // Detached from the pool and dropped: the socket closes, a fresh one replaces it.
-            drop(Object::take(conn));
-        }
+        !self.conn.is_broken() && !self.conn.client().is_closed()
     }
 }
 
@@ -120,7 +99,7 @@ struct Turn {
 
 impl Lease for Turn {
     fn client(&self) -> &Conn {
-        self.shared.conn()
+        self.shared.conn.client()
     }
 
     fn replied(&self) {

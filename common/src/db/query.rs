@@ -57,20 +57,31 @@ impl Connections for Pool {
     fn lease(&self) -> BoxFuture<'_, Result<Box<dyn Lease>, PoolUnavailable>> {
         Box::pin(async move {
             let conn = self.get().await.map_err(|e| PoolUnavailable(Box::new(e)))?;
-            Ok(Box::new(Pooled {
-                conn: Some(conn),
-                broken: AtomicBool::new(false),
-            }) as Box<dyn Lease>)
+            Ok(Box::new(Pooled::new(conn)) as Box<dyn Lease>)
         })
     }
 }
 
-/// A connection of its own. One that got no reply in time is not given back to the pool but
-/// closed, and a fresh one replaces it.
-struct Pooled {
+/// A pooled connection. One marked broken (it got no reply in time) is not given back to the
+/// pool but closed, and a fresh one replaces it.
+#[derive(Debug)]
+pub struct Pooled {
     /// Always `Some` until drop.
     conn: Option<Conn>,
     broken: AtomicBool,
+}
+
+impl Pooled {
+    pub fn new(conn: Conn) -> Self {
+        Self {
+            conn: Some(conn),
+            broken: AtomicBool::new(false),
+        }
+    }
+
+    pub fn is_broken(&self) -> bool {
+        self.broken.load(Ordering::Relaxed)
+    }
 }
 
 impl Lease for Pooled {
@@ -87,9 +98,10 @@ impl Lease for Pooled {
 
 impl Drop for Pooled {
     fn drop(&mut self) {
-        if self.broken.load(Ordering::Relaxed)
+        if self.is_broken()
             && let Some(conn) = self.conn.take()
         {
+            // Detached from the pool and dropped: the socket closes, a fresh one replaces it.
             drop(Object::take(conn));
         }
     }
