@@ -112,21 +112,8 @@ pub struct ProjectId(pub Uuid);
 
 impl Input for ProjectId {
     fn read(parts: &Parts, _: &[u8], _: &AppState) -> Result<Self, ApiError> {
-        project_id(parts)
-    }
-}
-
-fn project_id(parts: &Parts) -> Result<ProjectId, ApiError> {
-    let raw = parts.uri.path().split('/').nth(3).unwrap_or_default();
-    path_uuid(raw, "id").map(ProjectId)
-}
-
-/// A public route's project id.
-impl<S: Sync> FromRequestParts<S> for ProjectId {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        project_id(parts)
+        let raw = parts.uri.path().split('/').nth(3).unwrap_or_default();
+        path_uuid(raw, "id").map(ProjectId)
     }
 }
 
@@ -139,14 +126,15 @@ impl<T: JsonBody> Input for Json<T> {
     }
 }
 
-/// A public route's JSON body.
-impl<T: JsonBody + Send> FromRequest<AppState> for Json<T> {
+/// A public route's input, read as [`Authed`] reads it, without a caller.
+pub struct Public<T>(pub T);
+
+impl<T: Input + Send> FromRequest<AppState> for Public<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
         let (parts, body) = req.into_parts();
-        let body = collect(body).await?;
-        <Self as Input>::read(&parts, &body, state)
+        T::read(&parts, &collect(body).await?, state).map(Public)
     }
 }
 
@@ -178,15 +166,6 @@ pub struct Query<T>(pub T);
 
 impl<T: FromQuery> Input for Query<T> {
     fn read(parts: &Parts, _: &[u8], _: &AppState) -> Result<Self, ApiError> {
-        T::from_query(&parts.uri).map(Query)
-    }
-}
-
-/// A public route's query.
-impl<T: FromQuery, S: Sync> FromRequestParts<S> for Query<T> {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         T::from_query(&parts.uri).map(Query)
     }
 }

@@ -49,19 +49,6 @@ pub fn deserialize_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTim
     }
 }
 
-/// Parses an optional query parameter, naming it in the 400 when it is not RFC 3339.
-pub fn parse_param(
-    name: &str,
-    raw: Option<String>,
-) -> Result<Option<DateTime<Utc>>, crate::error::FieldError> {
-    match raw {
-        None => Ok(None),
-        Some(raw) => parse(&raw)
-            .map(Some)
-            .ok_or_else(|| crate::error::FieldError::new(name, EXPECTED)),
-    }
-}
-
 /// The optional RFC 3339 query parameter `name`; a malformed one is added to `errors`.
 pub fn query_param(uri: &Uri, name: &str, errors: &mut Vec<FieldError>) -> Option<DateTime<Utc>> {
     let at = parse(&crate::request::query(uri, name)?);

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::routing::post;
 use common::domain::{Email, Text};
 use common::error::ApiError;
-use common::extract::{ClientAddress, Json};
+use common::extract::{ClientAddress, Json, Public};
 use common::{AppState, HandlerResult};
 use http::StatusCode;
 use secrecy::SecretString;
@@ -36,7 +36,7 @@ pub fn router() -> Router<AppState> {
 async fn login(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
-    Json(input): Json<LoginBody>,
+    Public(Json(input)): Public<Json<LoginBody>>,
 ) -> HandlerResult {
     let limits = &state.config.auth.rate_limits;
     let db = state.db().await?;

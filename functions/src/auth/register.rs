@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::routing::post;
 use common::domain::{Email, PersonName, Phone, Text};
 use common::error::OnConstraint;
-use common::extract::{ClientAddress, Json};
+use common::extract::{ClientAddress, Json, Public};
 use common::validation::password_bytes;
 use common::{ApiError, AppState, HandlerResult};
 use http::StatusCode;
@@ -44,7 +44,7 @@ pub fn router() -> Router<AppState> {
 async fn register(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
-    Json(input): Json<RegisterBody>,
+    Public(Json(input)): Public<Json<RegisterBody>>,
 ) -> HandlerResult {
     let email = input.email.as_str();
     let db = state.db().await?;

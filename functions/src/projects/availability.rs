@@ -7,7 +7,8 @@ use axum::routing::get;
 use chrono::{DateTime, Duration, Utc};
 use common::auth::Principal;
 use common::error::FieldError;
-use common::extract::{FromQuery, ProjectId, Query};
+use common::extract::{FromQuery, ProjectId, Public, Query};
+use common::time::query_param;
 use common::{ApiError, AppState, HandlerResult, request, response};
 use http::{StatusCode, Uri};
 use serde::Serialize;
@@ -44,13 +45,8 @@ impl FromQuery for Window {
                 None
             }
         };
-        let mut date = |name: &str| {
-            common::time::parse_param(name, request::query(uri, name)).unwrap_or_else(|e| {
-                errors.push(e);
-                None
-            })
-        };
-        let (from, to) = (date("from"), date("to"));
+        let from = query_param(uri, "from", &mut errors);
+        let to = query_param(uri, "to", &mut errors);
         let from = from.unwrap_or_else(Utc::now);
         let to = to.unwrap_or(from + Duration::days(DEFAULT_DAYS));
         if to <= from {
@@ -85,9 +81,8 @@ fn slots<S: serde::Serializer>(slots: &[DateTime<Utc>], s: S) -> Result<S::Ok, S
 
 async fn availability(
     State(state): State<AppState>,
-    ProjectId(project): ProjectId,
     principal: Option<Principal>,
-    Query(window): Query<Window>,
+    Public((ProjectId(project), Query(window))): Public<(ProjectId, Query<Window>)>,
 ) -> HandlerResult {
     let key = match &principal {
         Some(Principal::Agent(key)) => Some(key),
