@@ -159,7 +159,7 @@ pub struct ServiceEntry {
 }
 
 /// A service entry as the project's statement reads it (`jsonb_to_recordset`).
-#[derive(Serialize)]
+#[derive(Debug, Serialize)]
 pub struct ServiceRow<'a> {
     id: Option<Uuid>,
     name: &'a str,
@@ -246,26 +246,6 @@ impl common::body::JsonBody for NewProject {
 }
 
 impl common::body::JsonBody for ProjectFields {}
-
-/// The fields as the project's statements take them: trimmed, and `None` where not given.
-impl ProjectFields {
-    pub fn text(field: &Option<Label>) -> Option<&str> {
-        field.as_ref().map(Text::as_str)
-    }
-
-    pub fn services_json(&self) -> Option<serde_json::Value> {
-        let rows: Option<Vec<ServiceRow>> = self
-            .services
-            .as_ref()
-            .map(|list| list.iter().map(ServiceEntry::row).collect());
-        rows.map(|r| serde_json::to_value(r).unwrap_or_default())
-    }
-
-    /// `website: ""` stores no website.
-    pub fn website(&self) -> Option<&str> {
-        self.website.as_deref().map(str::trim)
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -12,7 +12,9 @@ use postgres_types::Json;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::model::{Project, ProjectFields};
+use common::domain::{Label, Text};
+
+use super::model::{Project, ProjectFields, ServiceEntry};
 use crate::bookings::model::Booking;
 use crate::bookings::queries::{ListFilter, with_service};
 
@@ -76,9 +78,13 @@ async fn with_fields<T: FromRow>(
     fields: &ProjectFields,
     what: &'static str,
 ) -> Result<Option<T>, DbError> {
-    let text = ProjectFields::text;
+    fn text(field: &Option<Label>) -> Option<&str> {
+        field.as_ref().map(Text::as_str)
+    }
     let schedule = fields.schedule.as_ref().map(Json);
-    let services = fields.services_json();
+    let services: Option<Vec<_>> =
+        (fields.services.as_ref()).map(|list| list.iter().map(ServiceEntry::row).collect());
+    let services = services.map(Json);
     let params: Params = &[
         &caller.session_id,
         &caller.user_id,
@@ -90,7 +96,7 @@ async fn with_fields<T: FromRow>(
         &text(&fields.business_name),
         &text(&fields.industry),
         &text(&fields.phone),
-        &fields.website(),
+        &fields.website.as_deref().map(str::trim),
         &text(&fields.time_zone),
         &schedule,
         &services,
