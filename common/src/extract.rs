@@ -8,6 +8,7 @@ use http::request::Parts;
 use http_body_util::BodyExt;
 use uuid::Uuid;
 
+use crate::auth::caller::agent_refused;
 use crate::auth::{Caller, Identity, Principal};
 use crate::body::{self, JsonBody};
 use crate::error::ApiError;
@@ -18,11 +19,12 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        identity(parts, state).required()
+        Caller::from_identity(identity(parts, state))
     }
 }
 
-/// A public route's caller, if any: an unusable token counts as none.
+/// A public route's caller, if any: an unusable token counts as none; an agent key is refused
+/// all the same.
 impl OptionalFromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
@@ -30,7 +32,11 @@ impl OptionalFromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Option<Self>, ApiError> {
-        identity(parts, state).optional()
+        match identity(parts, state) {
+            Identity::Caller(c) => Ok(Some(c)),
+            Identity::Agent(_) => Err(agent_refused()),
+            _ => Ok(None),
+        }
     }
 }
 
@@ -46,7 +52,11 @@ impl OptionalFromRequestParts<AppState> for Principal {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Option<Self>, ApiError> {
-        Ok(identity(parts, state).optional_principal())
+        Ok(match identity(parts, state) {
+            Identity::Caller(c) => Some(Principal::User(c)),
+            Identity::Agent(key) => Some(Principal::Agent(key)),
+            _ => None,
+        })
     }
 }
 
@@ -180,9 +190,15 @@ pub trait Credential: Sized + Send + Sync {
     -> impl Future<Output = ApiError> + Send;
 }
 
+/// For protected routes: the caller, or the 401 the contract asks for.
 impl Credential for Caller {
     fn from_identity(identity: Identity) -> Result<Self, ApiError> {
-        identity.required()
+        match identity {
+            Identity::Caller(c) => Ok(c),
+            Identity::Anonymous => Err(ApiError::unauthenticated()),
+            Identity::Invalid => Err(crate::session::gone()),
+            Identity::Agent(_) => Err(agent_refused()),
+        }
     }
 
     async fn refusal(&self, state: &AppState, refusal: ApiError) -> ApiError {
@@ -190,9 +206,13 @@ impl Credential for Caller {
     }
 }
 
+/// For the routes a voice agent uses: a user or an agent key, else the 401.
 impl Credential for Principal {
     fn from_identity(identity: Identity) -> Result<Self, ApiError> {
-        identity.principal()
+        match identity {
+            Identity::Agent(key) => Ok(Principal::Agent(key)),
+            other => Caller::from_identity(other).map(Principal::User),
+        }
     }
 
     async fn refusal(&self, state: &AppState, refusal: ApiError) -> ApiError {

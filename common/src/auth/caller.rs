@@ -12,19 +12,16 @@ use uuid::Uuid;
 
 use super::agent_key::AgentKey;
 use super::cookie::token_from_headers;
-use super::jwt::{Claims, JwtKeys};
+use super::jwt::JwtKeys;
 use crate::error::ApiError;
 
 /// Keys of the context the authorizer hands to API Gateway, which passes it on to the function
 /// as `requestContext.authorizer.lambda`.
-mod context_keys {
-    pub const AUTHENTICATED: &str = "authenticated";
-    pub const USER_ID: &str = "userId";
-    pub const SESSION_ID: &str = "sessionId";
-    pub const REASON: &str = "reason";
-    pub const AGENT_KEY: &str = "agentKey";
-}
-use context_keys::*;
+const AUTHENTICATED: &str = "authenticated";
+const USER_ID: &str = "userId";
+const SESSION_ID: &str = "sessionId";
+const REASON: &str = "reason";
+const AGENT_KEY: &str = "agentKey";
 
 /// A caller whose token verified. Its session may still have been revoked: handlers confirm
 /// it against the database (and read the current role there) in their first statement.
@@ -32,15 +29,6 @@ use context_keys::*;
 pub struct Caller {
     pub user_id: Uuid,
     pub session_id: Uuid,
-}
-
-impl From<Claims> for Caller {
-    fn from(c: Claims) -> Self {
-        Self {
-            user_id: c.user_id,
-            session_id: c.sid,
-        }
-    }
 }
 
 /// What a request says about its caller.
@@ -68,43 +56,6 @@ pub fn agent_refused() -> ApiError {
 }
 
 impl Identity {
-    /// For protected routes: the caller, or the 401 the contract asks for.
-    pub fn required(self) -> Result<Caller, ApiError> {
-        match self {
-            Identity::Caller(c) => Ok(c),
-            Identity::Anonymous => Err(ApiError::unauthenticated()),
-            Identity::Invalid => Err(crate::session::gone()),
-            Identity::Agent(_) => Err(agent_refused()),
-        }
-    }
-
-    /// For routes open to everyone: an unusable token is treated as no token; an agent key is
-    /// refused all the same.
-    pub fn optional(self) -> Result<Option<Caller>, ApiError> {
-        match self {
-            Identity::Caller(c) => Ok(Some(c)),
-            Identity::Agent(_) => Err(agent_refused()),
-            _ => Ok(None),
-        }
-    }
-
-    /// For the routes a voice agent uses: a user or an agent key, else the 401.
-    pub fn principal(self) -> Result<Principal, ApiError> {
-        match self {
-            Identity::Agent(key) => Ok(Principal::Agent(key)),
-            other => other.required().map(Principal::User),
-        }
-    }
-
-    /// For the public routes a voice agent uses.
-    pub fn optional_principal(self) -> Option<Principal> {
-        match self {
-            Identity::Caller(c) => Some(Principal::User(c)),
-            Identity::Agent(key) => Some(Principal::Agent(key)),
-            _ => None,
-        }
-    }
-
     /// Verifies the token these headers carry: the authorizer's verification.
     pub fn of_token(headers: &http::HeaderMap, keys: &JwtKeys) -> Self {
         match token_from_headers(headers) {
@@ -112,7 +63,10 @@ impl Identity {
             Ok(Some(token)) => match AgentKey::of_token(token) {
                 Some(key) => Identity::Agent(key),
                 None => match keys.verify(token) {
-                    Ok(claims) => Identity::Caller(claims.into()),
+                    Ok(claims) => Identity::Caller(Caller {
+                        user_id: claims.user_id,
+                        session_id: claims.sid,
+                    }),
                     Err(_) => Identity::Invalid,
                 },
             },
