@@ -25,15 +25,9 @@ use tokio::sync::{Mutex, MutexGuard, OwnedSemaphorePermit, Semaphore};
 /// `DB_PIPELINE_DEPTH` of them at a time on each (1, each request a connection of its own, if
 /// unset).
 pub fn state(source: &dyn Source) -> Result<AppState, ConfigError> {
-    let depth = match source.get("DB_PIPELINE_DEPTH") {
-        None => 1,
-        Some(raw) => raw
-            .trim()
-            .parse::<usize>()
-            .ok()
-            .filter(|d| *d >= 1)
-            .ok_or("DB_PIPELINE_DEPTH must be a number of at least 1")?,
-    };
+    let depth = (source.get("DB_PIPELINE_DEPTH").as_deref().map(str::trim))
+        .map_or(Some(1), |raw| raw.parse::<usize>().ok().filter(|d| *d >= 1))
+        .ok_or("DB_PIPELINE_DEPTH must be a number of at least 1")?;
     let config = Config::from_source(source)?;
     let wait = config.db.pool_wait_timeout;
     AppState::with_connections(config, |pool| match depth {

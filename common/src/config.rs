@@ -60,6 +60,15 @@ fn millis(src: &dyn Source, key: &str, default_ms: u64) -> Result<Duration, Conf
     parse(src, key, default_ms).map(Duration::from_millis)
 }
 
+/// A comma-separated list, each entry trimmed, then normalised; empty entries are dropped.
+fn list(src: &dyn Source, key: &str, normalise: fn(&str) -> String) -> Vec<String> {
+    let raw = src.get(key).unwrap_or_default();
+    raw.split(',')
+        .map(|v| normalise(v.trim()))
+        .filter(|v| !v.is_empty())
+        .collect()
+}
+
 /// Everything a function may need. The authorizer only reads [`AuthConfig`].
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -250,37 +259,19 @@ impl HttpConfig {
     }
 
     fn from_source(src: &dyn Source) -> Result<Self, ConfigError> {
-        let allowed_origins = src
-            .get("ALLOWED_ORIGINS")
-            .map(|v| {
-                v.split(',')
-                    .map(|o| o.trim().trim_end_matches('/').to_string())
-                    .filter(|o| !o.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default();
-        let allowed_hosts = src
-            .get("ALLOWED_HOSTS")
-            .map(|v| {
-                v.split(',')
-                    .map(|h| h.trim().to_ascii_lowercase())
-                    .filter(|h| !h.is_empty())
-                    .map(|h| {
-                        let with_port = match h.starts_with('[') {
-                            true => !h.ends_with(']'),
-                            false => h.contains(':'),
-                        };
-                        if with_port {
-                            return Err(ConfigError(format!(
-                                "ALLOWED_HOSTS takes host names without a port (any port matches): {h:?}"
-                            )));
-                        }
-                        Ok(h)
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .transpose()?
-            .unwrap_or_default();
+        let allowed_origins = list(src, "ALLOWED_ORIGINS", |o| o.trim_end_matches('/').into());
+        let allowed_hosts = list(src, "ALLOWED_HOSTS", str::to_ascii_lowercase);
+        for h in &allowed_hosts {
+            let with_port = match h.starts_with('[') {
+                true => !h.ends_with(']'),
+                false => h.contains(':'),
+            };
+            if with_port {
+                return Err(ConfigError(format!(
+                    "ALLOWED_HOSTS takes host names without a port (any port matches): {h:?}"
+                )));
+            }
+        }
         Ok(Self {
             allowed_origins,
             allowed_hosts,

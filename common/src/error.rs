@@ -80,9 +80,11 @@ impl ApiError {
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
+}
 
+impl IntoResponse for ApiError {
     /// The envelope a client sees. Causes of 500/503 are logged here, once, and never sent.
-    pub fn into_response(self) -> Response {
+    fn into_response(self) -> Response {
         let status = self.status();
         let (message, details) = match &self {
             ApiError::Validation(fields) => ("Validation failed".to_string(), Some(json!(fields))),
@@ -118,12 +120,6 @@ impl ApiError {
         resp.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
         resp
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        ApiError::into_response(self)
     }
 }
 

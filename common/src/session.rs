@@ -3,6 +3,7 @@
 //! is live (not revoked, not expired, user not deleted) and does the work.
 
 use crate::auth::{Caller, Role};
+use crate::db::query::Params;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -13,15 +14,10 @@ pub fn gone() -> ApiError {
 
 /// The caller's current role while the session is live.
 async fn live_role(state: &AppState, caller: &Caller) -> Result<Option<Role>, ApiError> {
-    let row = state
-        .db()
-        .await?
-        .query_opt(
-            "SELECT role FROM live_caller($1, $2)",
-            &[&caller.session_id, &caller.user_id],
-            "check session",
-        )
-        .await?;
+    let db = state.db().await?;
+    let sql = "SELECT role FROM live_caller($1, $2)";
+    let params: Params = &[&caller.session_id, &caller.user_id];
+    let row = db.query_opt(sql, params, "check session").await?;
     row.map(|r| r.try_get(0))
         .transpose()
         .map_err(ApiError::internal)

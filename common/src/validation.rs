@@ -132,8 +132,9 @@ fn render(path: &[Segment<'_>]) -> String {
     if out.is_empty() { "body".into() } else { out }
 }
 
+/// `path.key`; an empty path (or serde's `.`, the body itself) gives `key`.
 fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
+    if path.is_empty() || path == "." {
         key.to_string()
     } else {
         format!("{path}.{key}")
@@ -145,12 +146,7 @@ pub fn serde_field_error(path: &str, message: &str) -> FieldError {
     // serde reports a missing field at the enclosing object, naming the field in the message.
     if let Some(rest) = message.strip_prefix("missing field `") {
         let name = rest.split('`').next().unwrap_or(rest);
-        let field = if path == "." {
-            name.to_string()
-        } else {
-            join(path, name)
-        };
-        return FieldError::new(field, "Required");
+        return FieldError::new(join(path, name), "Required");
     }
     let field = if path == "." { "body" } else { path };
     let text = if let Some((_, expected)) = message.split_once(", expected ") {

@@ -49,14 +49,6 @@ impl HmacKey {
         // Constant time, as `Mac::verify_slice`; a tag of another length is simply unequal.
         self.mac(message).ct_eq(tag).into()
     }
-
-    fn algorithm(&self) -> Algorithm {
-        match self {
-            Self::Hs256(_) => Algorithm::HS256,
-            Self::Hs384(_) => Algorithm::HS384,
-            Self::Hs512(_) => Algorithm::HS512,
-        }
-    }
 }
 
 impl Signer<Vec<u8>> for HmacKey {
@@ -67,23 +59,26 @@ impl Signer<Vec<u8>> for HmacKey {
 
 impl Verifier<Vec<u8>> for HmacKey {
     fn verify(&self, message: &[u8], tag: &Vec<u8>) -> std::result::Result<(), signature::Error> {
-        if self.check(message, tag) {
-            Ok(())
-        } else {
-            Err(signature::Error::new())
+        match self.check(message, tag) {
+            true => Ok(()),
+            false => Err(signature::Error::new()),
         }
     }
 }
 
 impl JwtSigner for HmacKey {
     fn algorithm(&self) -> Algorithm {
-        HmacKey::algorithm(self)
+        match self {
+            Self::Hs256(_) => Algorithm::HS256,
+            Self::Hs384(_) => Algorithm::HS384,
+            Self::Hs512(_) => Algorithm::HS512,
+        }
     }
 }
 
 impl JwtVerifier for HmacKey {
     fn algorithm(&self) -> Algorithm {
-        HmacKey::algorithm(self)
+        JwtSigner::algorithm(self)
     }
 }
 

@@ -70,12 +70,9 @@ impl PgManager {
         });
         // A SET once per new connection, not a startup option (`-c statement_timeout=...`):
         // RDS Proxy refuses every connection that sends startup options.
-        let session_setup = (!cfg.statement_timeout.is_zero()).then(|| {
-            format!(
-                "SET statement_timeout = {}",
-                cfg.statement_timeout.as_millis()
-            )
-        });
+        let timeout_ms = cfg.statement_timeout.as_millis();
+        let session_setup =
+            (timeout_ms > 0).then(|| format!("SET statement_timeout = {timeout_ms}"));
         let iam = match &cfg.auth {
             DbAuth::Password => None,
             DbAuth::Iam { region } => {
