@@ -170,13 +170,10 @@ pub async fn run() -> anyhow::Result<()> {
             (url, Some(cluster))
         }
     };
-    let jwt_secret = match Environment.get("JWT_SECRET") {
-        Some(_) => None,
-        None => {
-            tracing::warn!("JWT_SECRET is not set: using a random secret for this run only");
-            Some(ephemeral_secret())
-        }
-    };
+    let jwt_secret = Environment.get("JWT_SECRET").is_none().then(|| {
+        tracing::warn!("JWT_SECRET is not set: using a random secret for this run only");
+        ephemeral_secret()
+    });
     // Migrated as the owner above; served as the role that may only read and write rows.
     let app_url = Environment
         .get("APP_DATABASE_URL")

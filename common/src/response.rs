@@ -66,9 +66,14 @@ pub fn success_with_message<T: Serialize>(status: StatusCode, data: &T, message:
     )
 }
 
-/// `{"success": true, "data": null, "message": "..."}`.
-pub fn message(status: StatusCode, text: &str) -> Response {
-    success_with_message(status, &Value::Null, text)
+/// `{"success": true, "data": ..., "message": "..."}` with 201 Created.
+pub fn created<T: Serialize>(data: &T, message: &str) -> Response {
+    success_with_message(StatusCode::CREATED, data, message)
+}
+
+/// `{"success": true, "data": null, "message": "..."}` with 200 OK.
+pub fn message(text: &str) -> Response {
+    success_with_message(StatusCode::OK, &Value::Null, text)
 }
 
 /// `{"success": false, "error": "...", "details": ...}`.

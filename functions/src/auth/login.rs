@@ -9,7 +9,6 @@ use common::error::ApiError;
 use common::extract::{ClientAddress, Json, Public};
 use common::{AppState, HandlerResult};
 use http::StatusCode;
-use secrecy::SecretString;
 use serde::Deserialize;
 use validator::Validate;
 
@@ -57,10 +56,7 @@ async fn login(
     drop(db);
     let matched = state
         .passwords
-        .verify(
-            SecretString::from(input.password),
-            attempt.password_hash.clone(),
-        )
+        .verify(input.password.into(), attempt.password_hash.clone())
         .await;
     // The failure was counted before the hash.
     let user = attempt

@@ -9,7 +9,7 @@ use axum::routing::post;
 use common::auth::{Caller, cookie};
 use common::extract::RawBody;
 use common::{ApiError, AppState, HandlerResult, body, response};
-use http::{HeaderMap, StatusCode, header};
+use http::{HeaderMap, header};
 
 use super::queries;
 
@@ -40,7 +40,7 @@ async fn logout(
         let everywhere = everywhere(&headers, &raw, state.config.http.max_body_bytes);
         queries::revoke(&state.db().await?, &caller, everywhere).await?;
     }
-    let mut resp = response::message(StatusCode::OK, "Logged out successfully");
+    let mut resp = response::message("Logged out successfully");
     let cleared = cookie::cleared_cookie(&state.config.auth.cookie)
         .ok_or_else(|| ApiError::internal("cleared cookie is not a valid header value"))?;
     resp.headers_mut().append(header::SET_COOKIE, cleared);

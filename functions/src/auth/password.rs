@@ -8,8 +8,6 @@ use axum::routing::put;
 use common::extract::{Authed, Json};
 use common::validation::password_bytes;
 use common::{AppState, HandlerResult, response, session};
-use http::StatusCode;
-use secrecy::SecretString;
 use serde::Deserialize;
 use validator::Validate;
 
@@ -46,15 +44,9 @@ async fn change_password(
         .await?
         .ok_or_else(session::gone)?;
     reauth::check(&state, &account, input.current_password).await?;
-    let hash = state
-        .passwords
-        .hash(SecretString::from(input.new_password))
-        .await?;
+    let hash = state.passwords.hash(input.new_password.into()).await?;
     queries::change_password(&state.db().await?, &caller, &hash)
         .await?
         .ok_or_else(session::gone)?;
-    Ok(response::message(
-        StatusCode::OK,
-        "Password changed successfully",
-    ))
+    Ok(response::message("Password changed successfully"))
 }

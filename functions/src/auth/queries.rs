@@ -222,12 +222,9 @@ pub async fn count_failure(db: &Db, email: &str, window_secs: f64) -> Result<u64
     let sql = "INSERT INTO rate_limits AS r (bucket, window_start, hits) \
                VALUES (login_failures_bucket($1), rate_window($2), 1) \
                ON CONFLICT (bucket, window_start) DO UPDATE SET hits = r.hits + 1";
-    db.execute(
-        sql,
-        &[&email, &window_secs],
-        "count failed re-authentication",
-    )
-    .await
+    let params: Params = &[&email, &window_secs];
+    db.execute(sql, params, "count failed re-authentication")
+        .await
 }
 
 /// Sets the hash and revokes the user's other live sessions, if the caller's session is still

@@ -5,7 +5,6 @@
 use super::queries::{self, Account};
 use super::rate_limit;
 use common::{ApiError, AppState};
-use secrecy::SecretString;
 
 /// Whether a presented current password has a length worth checking (1 to 1024 characters, as
 /// at login): anything else is a malformed body, not a wrong password.
@@ -23,11 +22,7 @@ pub async fn check(state: &AppState, account: &Account, password: String) -> Res
         account.retry_after,
     )?;
     let hash = Some(account.password_hash.clone());
-    if state
-        .passwords
-        .verify(SecretString::from(password), hash)
-        .await
-    {
+    if state.passwords.verify(password.into(), hash).await {
         return Ok(());
     }
     let db = state.db().await?;

@@ -9,7 +9,6 @@ use common::extract::{ClientAddress, Json, Public};
 use common::validation::password_bytes;
 use common::{ApiError, AppState, HandlerResult};
 use http::StatusCode;
-use secrecy::SecretString;
 use serde::Deserialize;
 use validator::Validate;
 
@@ -51,10 +50,7 @@ async fn register(
     rate_limit::count_registration(&db, &state.config.auth.rate_limits, &address, email).await?;
     // Back to the pool while bcrypt runs (a quarter of a second): other requests need it more.
     drop(db);
-    let hash = state
-        .passwords
-        .hash(SecretString::from(input.password))
-        .await?;
+    let hash = state.passwords.hash(input.password.into()).await?;
     let new = Registration {
         email,
         password_hash: &hash,

@@ -133,9 +133,5 @@ async fn create(
         notes: input.notes.as_deref(),
     };
     let booking = on_overlap(queries::insert(&db, &new).await)?.ok_or_else(session::gone)?;
-    Ok(response::success_with_message(
-        StatusCode::CREATED,
-        &booking,
-        "Booking created successfully",
-    ))
+    Ok(response::created(&booking, "Booking created successfully"))
 }

@@ -139,12 +139,8 @@ pub async fn read(
         "LEFT JOIN users u ON u.id = b.user_id LEFT JOIN projects p ON p.id = b.project_id) ",
         "ON b.id = $3"
     );
-    db.row(
-        sql,
-        &[&caller.session_id, &caller.user_id, &id],
-        "read booking",
-    )
-    .await
+    let params: Params = &[&caller.session_id, &caller.user_id, &id];
+    db.row(sql, params, "read booking").await
 }
 
 /// What a change is decided on.
@@ -179,12 +175,8 @@ pub async fn current(
                OR within_hours(p.schedule, p.time_zone, $4, b.duration)) AS within_hours \
                FROM live_caller($1, $2) c LEFT JOIN bookings b ON b.id = $3 \
                LEFT JOIN projects p ON p.id = b.project_id";
-    db.row(
-        sql,
-        &[&caller.session_id, &caller.user_id, &id, &to],
-        "load booking",
-    )
-    .await
+    let params: Params = &[&caller.session_id, &caller.user_id, &id, &to];
+    db.row(sql, params, "load booking").await
 }
 
 pub struct Change<'a> {

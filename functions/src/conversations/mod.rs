@@ -36,19 +36,18 @@ pub struct Page {
 impl FromQuery for Page {
     fn from_query(uri: &Uri) -> Result<Self, ApiError> {
         let mut errors = Vec::new();
-        let mut number =
-            |name: &str, default: i64, min: i64, max: i64, message: &str| match request::query(
-                uri, name,
-            ) {
-                None => default,
-                Some(raw) => match raw.parse::<i64>() {
-                    Ok(n) if (min..=max).contains(&n) => n,
-                    _ => {
-                        errors.push(FieldError::new(name, message));
-                        default
-                    }
-                },
+        let mut number = |name: &str, default: i64, min: i64, max: i64, message: &str| {
+            let Some(raw) = request::query(uri, name) else {
+                return default;
             };
+            match raw.parse::<i64>() {
+                Ok(n) if (min..=max).contains(&n) => n,
+                _ => {
+                    errors.push(FieldError::new(name, message));
+                    default
+                }
+            }
+        };
         let limit = number(
             "limit",
             DEFAULT_LIMIT,
@@ -166,9 +165,5 @@ async fn save(
     }
     // Nothing saved: the address is over its limit.
     let saved = save.saved.0.ok_or_else(|| limited(save.retry_after))?;
-    Ok(response::success_with_message(
-        StatusCode::CREATED,
-        &saved,
-        "Conversation saved successfully",
-    ))
+    Ok(response::created(&saved, "Conversation saved successfully"))
 }

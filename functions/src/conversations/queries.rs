@@ -77,10 +77,8 @@ FROM caller c LEFT JOIN page p ON true ORDER BY p.created_at DESC, p.id DESC";
     let Some(total) = rows.first().map(|r| r.total) else {
         return Ok(None);
     };
-    Ok(Some((
-        total,
-        rows.into_iter().filter_map(|r| r.item.0).collect(),
-    )))
+    let items = rows.into_iter().filter_map(|r| r.item.0).collect();
+    Ok(Some((total, items)))
 }
 
 #[derive(Debug, Serialize, FromRow)]

@@ -35,16 +35,13 @@ impl FromQuery for Window {
     fn from_query(uri: &Uri) -> Result<Self, ApiError> {
         let mut errors = Vec::new();
         let service = match request::query(uri, "serviceId").map(|s| s.parse::<Uuid>()) {
-            Some(Ok(id)) => Some(id),
-            Some(Err(_)) => {
-                errors.push(FieldError::new("serviceId", "Must be a UUID"));
-                None
-            }
-            None => {
-                errors.push(FieldError::new("serviceId", "Required"));
-                None
-            }
+            Some(Ok(id)) => Ok(id),
+            Some(Err(_)) => Err("Must be a UUID"),
+            None => Err("Required"),
         };
+        let service = service
+            .map_err(|message| errors.push(FieldError::new("serviceId", message)))
+            .ok();
         let from = query_param(uri, "from", &mut errors);
         let to = query_param(uri, "to", &mut errors);
         let from = from.unwrap_or_else(Utc::now);

@@ -112,9 +112,5 @@ async fn create(
         .booking
         .0
         .ok_or_else(|| ApiError::internal("customer booking was not stored"))?;
-    Ok(response::success_with_message(
-        StatusCode::CREATED,
-        &booking,
-        "Booking created successfully",
-    ))
+    Ok(response::created(&booking, "Booking created successfully"))
 }

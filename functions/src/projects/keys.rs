@@ -69,8 +69,7 @@ async fn create(
         key,
         created_at: info.created_at,
     };
-    Ok(response::success_with_message(
-        StatusCode::CREATED,
+    Ok(response::created(
         &body,
         "Agent key created: it is shown this once",
     ))
@@ -101,5 +100,5 @@ async fn revoke(
         .item
         .0
         .ok_or(ApiError::NotFound("Agent key not found"))?;
-    Ok(response::message(StatusCode::OK, "Agent key revoked"))
+    Ok(response::message("Agent key revoked"))
 }

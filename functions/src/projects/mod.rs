@@ -78,11 +78,7 @@ async fn create(
         .on_constraint(TIME_ZONE_CHECK, unknown_time_zone)?
         .ok_or_else(session::gone)?;
     let project = created.item.0.ok_or_else(session::gone)?;
-    Ok(response::success_with_message(
-        StatusCode::CREATED,
-        &project,
-        "Project created successfully",
-    ))
+    Ok(response::created(&project, "Project created successfully"))
 }
 
 async fn read(State(state): State<AppState>, Authed(caller, Id(id)): Authed<Id>) -> HandlerResult {
@@ -126,8 +122,5 @@ async fn close(State(state): State<AppState>, Authed(caller, Id(id)): Authed<Id>
         .await?
         .ok_or_else(session::gone)?;
     outcome.access.check(&caller, true)?;
-    Ok(response::message(
-        StatusCode::OK,
-        "Project deleted successfully",
-    ))
+    Ok(response::message("Project deleted successfully"))
 }

@@ -109,12 +109,8 @@ pub async fn read(db: &Db, caller: &Caller, id: Uuid) -> Result<Option<Owned<Pro
     let sql = "SELECT a.caller_role, a.owner_id, p.*, project_services(p.id) AS services \
                FROM project_access($1, $2, $3) a LEFT JOIN projects p ON p.id = $3 \
                AND (a.owner_id = a.caller_id OR a.caller_role = 'ADMIN')";
-    db.row(
-        sql,
-        &[&caller.session_id, &caller.user_id, &id],
-        "read project",
-    )
-    .await
+    let params: Params = &[&caller.session_id, &caller.user_id, &id];
+    db.row(sql, params, "read project").await
 }
 
 /// Whether the change was made: refused when the caller may not manage the project, or when a
@@ -166,12 +162,8 @@ pub async fn close(db: &Db, caller: &Caller, id: Uuid) -> Result<Option<Changed>
                WHERE id IN (SELECT id FROM allowed) RETURNING id) \
                SELECT a.caller_role, a.owner_id, EXISTS (SELECT 1 FROM p) AS changed, \
                (SELECT set_project_services(al.id, '[]') FROM allowed al) AS services_set FROM a";
-    db.row(
-        sql,
-        &[&caller.session_id, &caller.user_id, &id],
-        "close project",
-    )
-    .await
+    let params: Params = &[&caller.session_id, &caller.user_id, &id];
+    db.row(sql, params, "close project").await
 }
 
 /// What availability is computed from, and the slots.
@@ -381,12 +373,8 @@ pub async fn keys(db: &Db, caller: &Caller, project: Uuid) -> Result<Vec<Owned<K
     let sql = "SELECT a.caller_role, a.owner_id, k.* FROM project_access($1, $2, $3) a \
                LEFT JOIN agent_keys k ON k.project_id = $3 AND a.owner_id = a.caller_id \
                AND k.revoked_at IS NULL ORDER BY k.created_at DESC, k.id";
-    db.rows(
-        sql,
-        &[&caller.session_id, &caller.user_id, &project],
-        "list agent keys",
-    )
-    .await
+    let params: Params = &[&caller.session_id, &caller.user_id, &project];
+    db.rows(sql, params, "list agent keys").await
 }
 
 #[derive(FromRow)]
@@ -406,10 +394,6 @@ pub async fn revoke_key(
                AND revoked_at IS NULL AND EXISTS (SELECT 1 FROM a WHERE a.owner_id = a.caller_id) \
                RETURNING id) \
                SELECT a.caller_role, a.owner_id, k.id FROM a LEFT JOIN k ON true";
-    db.row(
-        sql,
-        &[&caller.session_id, &caller.user_id, &project, &key],
-        "revoke agent key",
-    )
-    .await
+    let params: Params = &[&caller.session_id, &caller.user_id, &project, &key];
+    db.row(sql, params, "revoke agent key").await
 }

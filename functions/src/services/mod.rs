@@ -103,11 +103,7 @@ async fn create(
     let service = queries::insert(&state.db().await?, &new)
         .await?
         .ok_or_else(|| ApiError::internal("service insert returned no row"))?;
-    Ok(response::success_with_message(
-        StatusCode::CREATED,
-        &service,
-        "Service created successfully",
-    ))
+    Ok(response::created(&service, "Service created successfully"))
 }
 
 #[cfg(test)]
