@@ -51,13 +51,10 @@ pub fn check_origin(
     if http.allows_origin(origin) {
         return Ok(());
     }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("");
-    let same_origin = origin
-        .split_once("://")
-        .is_some_and(|(_, authority)| !host.is_empty() && authority.eq_ignore_ascii_case(host));
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let same_origin = origin.split_once("://").is_some_and(|(_, authority)| {
+        host.is_some_and(|host| !host.is_empty() && authority.eq_ignore_ascii_case(host))
+    });
     if same_origin {
         return Ok(());
     }

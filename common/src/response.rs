@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 
 const INTERNAL_ERROR_BODY: &str = r#"{"success":false,"error":"Internal server error"}"#;
 
-fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
-    let mut resp = Response::new(Body::from(body));
+fn json_response(status: StatusCode, body: impl Into<Body>) -> Response {
+    let mut resp = Response::new(body.into());
     *resp.status_mut() = status;
     let headers = resp.headers_mut();
     headers.insert(
@@ -26,10 +26,7 @@ fn envelope(status: StatusCode, value: &impl Serialize) -> Response {
         Ok(bytes) => json_response(status, bytes),
         Err(err) => {
             tracing::error!(error = %err, "response serialization failed");
-            json_response(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                INTERNAL_ERROR_BODY.as_bytes().to_vec(),
-            )
+            json_response(StatusCode::INTERNAL_SERVER_ERROR, INTERNAL_ERROR_BODY)
         }
     }
 }
@@ -69,6 +66,11 @@ pub fn success_with_message<T: Serialize>(status: StatusCode, data: &T, message:
 /// `{"success": true, "data": ..., "message": "..."}` with 201 Created.
 pub fn created<T: Serialize>(data: &T, message: &str) -> Response {
     success_with_message(StatusCode::CREATED, data, message)
+}
+
+/// `{"success": true, "data": ..., "message": "..."}` with 200 OK.
+pub fn updated<T: Serialize>(data: &T, message: &str) -> Response {
+    success_with_message(StatusCode::OK, data, message)
 }
 
 /// `{"success": true, "data": null, "message": "..."}` with 200 OK.

@@ -26,14 +26,11 @@ pub fn respond(
         .keys
         .claims_for(user.user.id, &user.user.email, user.user.role, session_id);
     let token = state.keys.sign(&claims).map_err(ApiError::internal)?;
-    let mut resp = response::success_with_message(
-        status,
-        &SignedIn {
-            user,
-            token: &token,
-        },
-        message,
-    );
+    let body = SignedIn {
+        user,
+        token: &token,
+    };
+    let mut resp = response::success_with_message(status, &body, message);
     let cookie = cookie::session_cookie(
         &state.config.auth.cookie,
         &token,

@@ -21,9 +21,7 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/api/bookings/{id}", get(read).put(update).delete(cancel))
 }
 
-fn not_found() -> ApiError {
-    ApiError::NotFound("Booking not found")
-}
+const NOT_FOUND: ApiError = ApiError::NotFound("Booking not found");
 
 /// Owners act on their own bookings, administrators on anyone's, and a project's owner on the
 /// bookings of its services as an administrator; everyone else is refused.
@@ -47,7 +45,7 @@ async fn read(State(state): State<AppState>, Authed(caller, Id(id)): Authed<Id>)
     let found = queries::read(&state.db().await?, &caller, id)
         .await?
         .ok_or_else(session::gone)?;
-    let booking = found.item.0.ok_or_else(not_found)?;
+    let booking = found.item.0.ok_or(NOT_FOUND)?;
     actor(
         &caller,
         found.role,
@@ -123,7 +121,7 @@ async fn apply(
         let found = queries::current(&db, caller, id, change.scheduled_at)
             .await?
             .ok_or_else(session::gone)?;
-        let current = found.item.0.ok_or_else(not_found)?;
+        let current = found.item.0.ok_or(NOT_FOUND)?;
         let actor = actor(caller, found.role, current.user_id, current.project_owner)?;
         let to = current
             .status
@@ -143,8 +141,7 @@ async fn apply(
             notes,
         };
         if let Some(booking) = on_overlap(queries::apply(&db, &write, &current).await)? {
-            let resp = response::success_with_message(StatusCode::OK, &booking, done);
-            return Ok(resp);
+            return Ok(response::updated(&booking, done));
         }
     }
     Err(ApiError::Conflict(

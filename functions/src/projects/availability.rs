@@ -14,7 +14,7 @@ use http::{StatusCode, Uri};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{not_found, queries};
+use super::{NOT_FOUND, queries};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/projects/{id}/availability", get(availability))
@@ -98,7 +98,7 @@ async fn availability(
     if !found.key_ok {
         return Err(super::key_refused());
     }
-    let time_zone = found.time_zone.ok_or_else(not_found)?;
+    let time_zone = found.time_zone.ok_or(NOT_FOUND)?;
     let duration = found.duration.ok_or_else(|| {
         ApiError::validation("serviceId", "Not an active service of this project")
     })?;

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::not_found;
+use super::NOT_FOUND;
 use super::queries::{self, Booker, CustomerBooking};
 use crate::bookings::queries::ListFilter;
 use crate::bookings::{in_the_past, on_overlap, outside_hours};
@@ -89,7 +89,7 @@ async fn create(
         });
     }
     if !outcome.project_found {
-        return Err(not_found());
+        return Err(NOT_FOUND);
     }
     if !outcome.allowed {
         return Err(ApiError::Forbidden(

@@ -28,9 +28,7 @@ pub fn item_router() -> Router<AppState> {
     Router::new().route("/api/projects/{id}", get(read).put(update).delete(close))
 }
 
-pub fn not_found() -> ApiError {
-    ApiError::NotFound("Project not found")
-}
+pub const NOT_FOUND: ApiError = ApiError::NotFound("Project not found");
 
 /// The 401 for an agent key that is revoked, unknown, or another project's.
 pub fn key_refused() -> ApiError {
@@ -42,7 +40,7 @@ impl Access {
     /// an administrator.
     pub fn check(&self, caller: &Caller, admins: bool) -> Result<(), ApiError> {
         match self.owner_id {
-            None => Err(not_found()),
+            None => Err(NOT_FOUND),
             Some(owner) if owner == caller.user_id => Ok(()),
             Some(_) if admins && self.caller_role == Role::Admin => Ok(()),
             Some(_) => Err(ApiError::Forbidden(
@@ -86,7 +84,7 @@ async fn read(State(state): State<AppState>, Authed(caller, Id(id)): Authed<Id>)
         .await?
         .ok_or_else(session::gone)?;
     found.access.check(&caller, true)?;
-    let project = found.item.0.ok_or_else(not_found)?;
+    let project = found.item.0.ok_or(NOT_FOUND)?;
     Ok(response::success(StatusCode::OK, &project))
 }
 
@@ -109,12 +107,8 @@ async fn update(
     let project = queries::read(&db, &caller, id)
         .await?
         .and_then(|found| found.item.0)
-        .ok_or_else(not_found)?;
-    Ok(response::success_with_message(
-        StatusCode::OK,
-        &project,
-        "Project updated successfully",
-    ))
+        .ok_or(NOT_FOUND)?;
+    Ok(response::updated(&project, "Project updated successfully"))
 }
 
 async fn close(State(state): State<AppState>, Authed(caller, Id(id)): Authed<Id>) -> HandlerResult {

@@ -26,9 +26,7 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/api/users/{id}", get(read).put(update))
 }
 
-fn not_found() -> ApiError {
-    ApiError::NotFound("User not found")
-}
+const NOT_FOUND: ApiError = ApiError::NotFound("User not found");
 
 /// Self or admin; decided on the database's current role.
 fn check_access(caller_id: Uuid, role: Role, target: Uuid) -> Result<(), ApiError> {
@@ -46,7 +44,7 @@ async fn read(State(state): State<AppState>, Authed(caller, Id(id)): Authed<Id>)
         .await?
         .ok_or_else(session::gone)?;
     check_access(caller.user_id, found.role, id)?;
-    let profile = found.item.0.ok_or_else(not_found)?;
+    let profile = found.item.0.ok_or(NOT_FOUND)?;
     Ok(response::success(StatusCode::OK, &profile))
 }
 
@@ -146,10 +144,6 @@ async fn update(
         .on_constraint("users_email_key", || {
             ApiError::Conflict("Email is already in use".into())
         })?
-        .ok_or_else(not_found)?;
-    Ok(response::success_with_message(
-        StatusCode::OK,
-        &updated,
-        "Profile updated successfully",
-    ))
+        .ok_or(NOT_FOUND)?;
+    Ok(response::updated(&updated, "Profile updated successfully"))
 }
