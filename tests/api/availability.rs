@@ -3,10 +3,10 @@
 //! rules. The expected slots are written out as UTC instants, worked out by hand.
 
 use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::projects::{create, project_with, week, wizard_body};
-use crate::support::{TestApp, TestResponse};
+use crate::support::{Session, TestApp, TestResponse};
 
 /// The next `day` strictly after tomorrow, so every hour of it is in the future.
 pub fn next_weekday(day: Weekday) -> NaiveDate {
@@ -164,22 +164,32 @@ async fn closed_and_missing_days_have_no_slots() {
     assert_eq!(got, ["05T09:00", "05T09:30"]);
 }
 
-#[tokio::test]
-async fn live_bookings_of_any_service_of_the_project_take_their_slots() {
-    let app = TestApp::spawn().await;
-    let owner = app.user().await;
+/// A UTC project open Mondays from 09:00 to `closes`, with a 60- and a 30-minute service:
+/// its id and the two services' ids.
+async fn long_and_short(app: &TestApp, owner: &Session, closes: &str) -> (String, String, String) {
     let mut body = wizard_body();
     body["timeZone"] = "UTC".into();
-    body["schedule"] = week(&[("Monday", "09:00", "12:00")]);
+    body["schedule"] = week(&[("Monday", "09:00", closes)]);
     body["services"] = json!([
         {"name": "Long", "duration": 60},
         {"name": "Short", "duration": 30}
     ]);
-    let created = create(&app, &owner, body).await;
+    let created = create(app, owner, body).await;
     let p = created.data();
-    let project = p["id"].as_str().unwrap();
-    let long = p["services"][0]["id"].as_str().unwrap();
-    let short = p["services"][1]["id"].as_str().unwrap();
+    let id = |v: &Value| v.as_str().unwrap().to_string();
+    (
+        id(&p["id"]),
+        id(&p["services"][0]["id"]),
+        id(&p["services"][1]["id"]),
+    )
+}
+
+#[tokio::test]
+async fn live_bookings_of_any_service_of_the_project_take_their_slots() {
+    let app = TestApp::spawn().await;
+    let owner = app.user().await;
+    let (project, long, short) = long_and_short(&app, &owner, "12:00").await;
+    let (project, long, short) = (project.as_str(), long.as_str(), short.as_str());
     let (other, other_service) = project_with(
         &app,
         &owner,
@@ -220,18 +230,8 @@ async fn live_bookings_of_any_service_of_the_project_take_their_slots() {
 async fn off_grid_and_back_to_back_bookings_leave_only_whole_free_slots() {
     let app = TestApp::spawn().await;
     let owner = app.user().await;
-    let mut body = wizard_body();
-    body["timeZone"] = "UTC".into();
-    body["schedule"] = week(&[("Monday", "09:00", "13:00")]);
-    body["services"] = json!([
-        {"name": "Long", "duration": 60},
-        {"name": "Short", "duration": 30}
-    ]);
-    let created = create(&app, &owner, body).await;
-    let p = created.data();
-    let project = p["id"].as_str().unwrap();
-    let long = p["services"][0]["id"].as_str().unwrap();
-    let short = p["services"][1]["id"].as_str().unwrap();
+    let (project, long, short) = long_and_short(&app, &owner, "13:00").await;
+    let (project, long, short) = (project.as_str(), long.as_str(), short.as_str());
     // 09:10-09:40 off the grid; 10:30-11:00 and 11:00-11:30 back to back.
     for at in ["09:10", "10:30", "11:00"] {
         app.post(&format!("/api/projects/{project}/bookings"))
