@@ -15,7 +15,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::NOT_FOUND;
-use super::queries::{self, Booker, CustomerBooking};
+use super::queries::{self, CustomerBooking};
 use crate::bookings::queries::ListFilter;
 use crate::bookings::{in_the_past, on_overlap, outside_hours};
 
@@ -68,10 +68,6 @@ async fn create(
         Principal,
     >,
 ) -> HandlerResult {
-    let booker = match &principal {
-        Principal::User(caller) => Booker::Owner(caller),
-        Principal::Agent(key) => Booker::Agent(key),
-    };
     let new = CustomerBooking {
         project,
         service: input.service_id,
@@ -80,7 +76,7 @@ async fn create(
         customer_phone: input.customer_phone.as_ref().map(Text::as_str),
         notes: input.notes.as_deref(),
     };
-    let outcome = on_overlap(queries::book(&state.db().await?, booker, &new).await)?
+    let outcome = on_overlap(queries::book(&state.db().await?, &principal, &new).await)?
         .ok_or_else(|| ApiError::internal("customer booking returned no row"))?;
     if !outcome.authenticated {
         return Err(match principal {

@@ -3,16 +3,15 @@
 //! owner in the statement's own round trip.
 
 use chrono::{DateTime, Utc};
-use common::auth::{AgentKey, Caller, Role};
+use common::auth::{AgentKey, Caller, Principal, Role};
 use common::db::Db;
 use common::db::query::{Found, Params};
+use common::domain::{Label, Text};
 use common::error::DbError;
 use postgres_from_row::FromRow;
 use postgres_types::Json;
 use serde::Serialize;
 use uuid::Uuid;
-
-use common::domain::{Label, Text};
 
 use super::model::{Project, ProjectFields, ServiceEntry};
 use crate::bookings::model::Booking;
@@ -254,12 +253,6 @@ pub async fn calendar(
     db.rows(sql, params, "project calendar").await
 }
 
-/// Who books: the project's owner (signed in) or its agent (a key).
-pub enum Booker<'a> {
-    Owner(&'a Caller),
-    Agent(&'a AgentKey),
-}
-
 pub struct CustomerBooking<'a> {
     pub project: Uuid,
     pub service: Uuid,
@@ -287,10 +280,11 @@ pub struct Booked {
 /// Books a project's service for a customer, with the service's duration, inside the
 /// project's hours; one statement. The booking is the customer's, not the owner's or the
 /// agent's: it has no user (so an owner's bookings for customers of two projects never
-/// collide under the per-user rule).
+/// collide under the per-user rule). The booker is the project's owner (signed in) or its
+/// agent (a key).
 pub async fn book(
     db: &Db,
-    booker: Booker<'_>,
+    booker: &Principal,
     new: &CustomerBooking<'_>,
 ) -> Result<Option<Booked>, DbError> {
     let sql = concat!(
@@ -317,8 +311,8 @@ pub async fn book(
         )
     );
     let (session, user, key) = match booker {
-        Booker::Owner(c) => (Some(c.session_id), Some(c.user_id), None),
-        Booker::Agent(k) => (None, None, Some(k.digest())),
+        Principal::User(c) => (Some(c.session_id), Some(c.user_id), None),
+        Principal::Agent(k) => (None, None, Some(k.digest())),
     };
     let params: Params = &[
         &session,
