@@ -37,9 +37,7 @@ async fn list(
     Authed(caller, (ProjectId(project), Query(filter))): Authed<(ProjectId, Query<CalendarFilter>)>,
 ) -> HandlerResult {
     let rows = queries::calendar(&state.db().await?, &caller, project, &filter.0).await?;
-    let first = rows.first().ok_or_else(session::gone)?;
-    first.access.check(&caller, true)?;
-    let bookings: Vec<_> = rows.into_iter().filter_map(|r| r.item.0).collect();
+    let bookings = super::visible(rows, &caller, true)?;
     Ok(response::success(StatusCode::OK, &bookings))
 }
 

@@ -80,11 +80,7 @@ async fn list(
     Authed(caller, ProjectId(project)): Authed<ProjectId>,
 ) -> HandlerResult {
     let rows = queries::keys(&state.db().await?, &caller, project).await?;
-    rows.first()
-        .ok_or_else(session::gone)?
-        .access
-        .check(&caller, false)?;
-    let keys: Vec<_> = rows.into_iter().filter_map(|r| r.item.0).collect();
+    let keys = super::visible(rows, &caller, false)?;
     Ok(response::success(StatusCode::OK, &keys))
 }
 

@@ -16,9 +16,10 @@ use common::error::OnConstraint;
 use common::extract::{Authed, Id, Json};
 use common::{ApiError, AppState, HandlerResult, response, session};
 use http::StatusCode;
+use postgres_from_row::FromRow;
 
 use model::{NewProject, ProjectFields};
-use queries::Access;
+use queries::{Access, Owned};
 
 pub fn collection_router() -> Router<AppState> {
     Router::new().route("/api/projects", get(list).post(create))
@@ -48,6 +49,18 @@ impl Access {
             )),
         }
     }
+}
+
+/// The items of a project's rows once the caller may see them ([`Access::check`]); no row at
+/// all means the session is gone.
+fn visible<T: FromRow>(
+    rows: Vec<Owned<T>>,
+    caller: &Caller,
+    admins: bool,
+) -> Result<Vec<T>, ApiError> {
+    let first = rows.first().ok_or_else(session::gone)?;
+    first.access.check(caller, admins)?;
+    Ok(rows.into_iter().filter_map(|r| r.item.0).collect())
 }
 
 /// Raised by `projects_time_zone_check`: PostgreSQL's time-zone database does not know it.
