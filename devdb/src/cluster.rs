@@ -345,6 +345,11 @@ impl Cluster {
         &self.root
     }
 
+    /// The last lines of the server's log.
+    pub fn log_tail(&self) -> String {
+        log_tail(&self.root)
+    }
+
     /// The postmaster's process id.
     pub fn pid(&self) -> u32 {
         self.pid.as_raw().unsigned_abs()
@@ -434,11 +439,13 @@ pub fn sweep_stale(base: &Path) {
         if alive(owner) {
             continue;
         }
-        if let Some(postmaster) = read_pid(&dir.join("data").join("postmaster.pid")) {
-            let is_postgres = fs::read(format!("/proc/{postmaster}/cmdline"))
-                .map(|c| String::from_utf8_lossy(&c).contains("postgres"))
-                .unwrap_or(false);
-            if is_postgres {
+        let data = dir.join("data");
+        if let Some(postmaster) = read_pid(&data.join("postmaster.pid")) {
+            // Pids are reused (pid_max can be 32768): only a postmaster working in this very
+            // data directory (PostgreSQL changes into it) is stopped, never whatever process
+            // holds its old pid now.
+            let cwd = fs::read_link(format!("/proc/{postmaster}/cwd"));
+            if cwd.is_ok() && cwd.ok() == fs::canonicalize(&data).ok() {
                 let _ = kill(Pid::from_raw(postmaster), Signal::SIGQUIT);
                 let deadline = Instant::now() + STOP_TIMEOUT;
                 while alive(postmaster) && Instant::now() < deadline {

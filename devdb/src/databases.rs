@@ -41,7 +41,7 @@ pub async fn create_database(admin_url: &str, name: &str) -> anyhow::Result<()> 
 pub async fn clone_database(admin_url: &str, template: &str, name: &str) -> anyhow::Result<()> {
     let client = admin(admin_url).await?;
     let sql = format!(
-        "CREATE DATABASE {} TEMPLATE {}",
+        "CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY",
         quote(name),
         quote(template)
     );

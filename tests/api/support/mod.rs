@@ -34,7 +34,7 @@ struct Shared {
     /// options as RDS Proxy does.
     guard: std::net::SocketAddr,
     /// Stops with the process (devdb ties the server's life to ours).
-    _cluster: Option<std::sync::Mutex<devdb::Cluster>>,
+    cluster: Option<std::sync::Mutex<devdb::Cluster>>,
 }
 
 fn target_dir() -> PathBuf {
@@ -96,7 +96,7 @@ async fn init() -> anyhow::Result<Shared> {
         prefix,
         external,
         guard,
-        _cluster: cluster.map(std::sync::Mutex::new),
+        cluster: cluster.map(std::sync::Mutex::new),
     })
 }
 
@@ -142,6 +142,19 @@ pub fn app_role_url(url: &str) -> String {
         &format!("{role}:{APP_ROLE_TEST_PASSWORD}@"),
         1,
     )
+}
+
+impl Shared {
+    /// The end of the throwaway server's log, which says why it stopped answering.
+    fn server_log(&self) -> String {
+        let Some(cluster) = &self.cluster else {
+            return String::new();
+        };
+        let cluster = cluster
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        format!("PostgreSQL's log ends:\n{}", cluster.log_tail())
+    }
 }
 
 fn shared() -> &'static Shared {
@@ -236,9 +249,13 @@ impl TestAppBuilder {
         let database = format!("{}test_{}", shared.prefix, Uuid::new_v4().simple());
         let database_url = replace_database(&shared.admin_url, &database);
         match self.locale {
-            None => devdb::clone_database(&shared.admin_url, &template, &database)
-                .await
-                .expect("clone test database"),
+            None => {
+                if let Err(err) =
+                    devdb::clone_database(&shared.admin_url, &template, &database).await
+                {
+                    panic!("clone test database: {err:?}\n{}", shared.server_log());
+                }
+            }
             Some(options) => {
                 let (admin, conn) =
                     tokio_postgres::connect(&shared.admin_url, tokio_postgres::NoTls)
@@ -448,11 +465,9 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        // Without this a run leaves every clone behind (about 2 GB for this suite), and a full
+        // disk stops PostgreSQL for every test still running.
         let shared = shared();
-        // A throwaway cluster goes away whole; a shared server must not fill up.
-        if !shared.external {
-            return;
-        }
         let admin = shared.admin_url.clone();
         let database = self.database.clone();
         let _ = std::thread::spawn(move || {
