@@ -345,9 +345,9 @@ impl Cluster {
         &self.root
     }
 
-    /// The last lines of the server's log.
-    pub fn log_tail(&self) -> String {
-        log_tail(&self.root)
+    /// The server's log (warnings and worse, and its own LOG lines).
+    pub fn log(&self) -> String {
+        fs::read_to_string(self.root.join(LOG_FILE)).unwrap_or_default()
     }
 
     /// The postmaster's process id.
