@@ -138,10 +138,29 @@ fn unique_dir(base: &Path, prefix: &str) -> PathBuf {
     base.join(format!("{prefix}-{}-{nanos:08x}", std::process::id()))
 }
 
+/// Lines that say why a server stopped answering. After a crash every refused connection adds
+/// a line, which pushes these out of a plain tail.
+const CRASH_SIGNS: [&str; 5] = [
+    "PANIC",
+    "terminated by signal",
+    "No space left",
+    "out of memory",
+    "reinitializing",
+];
+
+/// The log's first lines that name a crash, then its last lines.
 fn log_tail(root: &Path) -> String {
     let text = fs::read_to_string(root.join(LOG_FILE)).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(15)..].join("\n")
+    let crash: Vec<&str> = (lines.iter().copied())
+        .filter(|line| CRASH_SIGNS.iter().any(|sign| line.contains(sign)))
+        .take(20)
+        .collect();
+    let tail = lines[lines.len().saturating_sub(15)..].join("\n");
+    if crash.is_empty() {
+        return tail;
+    }
+    format!("{}\n...\n{tail}", crash.join("\n"))
 }
 
 fn initdb(bins: &PgBinaries, run_as: RunAs, data: &Path, root: &Path) -> anyhow::Result<()> {
@@ -345,9 +364,9 @@ impl Cluster {
         &self.root
     }
 
-    /// The server's log (warnings and worse, and its own LOG lines).
-    pub fn log(&self) -> String {
-        fs::read_to_string(self.root.join(LOG_FILE)).unwrap_or_default()
+    /// What the server's log says of a crash, and its last lines.
+    pub fn log_tail(&self) -> String {
+        log_tail(&self.root)
     }
 
     /// The postmaster's process id.
@@ -444,8 +463,8 @@ pub fn sweep_stale(base: &Path) {
             // Pids are reused (pid_max can be 32768): only a postmaster working in this very
             // data directory (PostgreSQL changes into it) is stopped, never whatever process
             // holds its old pid now.
-            let cwd = fs::read_link(format!("/proc/{postmaster}/cwd"));
-            if cwd.is_ok() && cwd.ok() == fs::canonicalize(&data).ok() {
+            let cwd = fs::read_link(format!("/proc/{postmaster}/cwd")).ok();
+            if cwd.is_some() && cwd == fs::canonicalize(&data).ok() {
                 let _ = kill(Pid::from_raw(postmaster), Signal::SIGQUIT);
                 let deadline = Instant::now() + STOP_TIMEOUT;
                 while alive(postmaster) && Instant::now() < deadline {

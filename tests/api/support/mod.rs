@@ -145,34 +145,15 @@ pub fn app_role_url(url: &str) -> String {
 }
 
 impl Shared {
-    /// What the throwaway server logged about a crash: its first such lines, which the
-    /// refusals of every later connection would push out of a plain tail.
+    /// What the throwaway server logged about a crash, and its last lines.
     fn server_log(&self) -> String {
-        const CAUSES: [&str; 5] = [
-            "PANIC",
-            "terminated by signal",
-            "No space left",
-            "out of memory",
-            "reinitializing",
-        ];
         let Some(cluster) = &self.cluster else {
             return String::new();
         };
-        let log = cluster
+        let cluster = cluster
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .log();
-        let causes: Vec<&str> = (log.lines())
-            .filter(|line| CAUSES.iter().any(|cause| line.contains(cause)))
-            .take(20)
-            .collect();
-        let tail: Vec<&str> = log.lines().rev().take(10).collect();
-        let tail: Vec<&str> = tail.into_iter().rev().collect();
-        format!(
-            "PostgreSQL's log, crash lines:\n{}\nand its end:\n{}",
-            causes.join("\n"),
-            tail.join("\n")
-        )
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        format!("PostgreSQL's log:\n{}", cluster.log_tail())
     }
 }
 
