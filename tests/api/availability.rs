@@ -226,6 +226,70 @@ async fn live_bookings_of_any_service_of_the_project_take_their_slots() {
     );
 }
 
+/// Availability reads the bookings merged by day (`project_busy_days`, kept by a trigger):
+/// moving a booking to another day, cancelling one and confirming one must each show at
+/// once, and the kept days must equal the live bookings recomputed from scratch.
+#[tokio::test]
+async fn moved_cancelled_and_confirmed_bookings_show_at_once() {
+    let app = TestApp::spawn().await;
+    let owner = app.user().await;
+    let hours = week(&[("Monday", "09:00", "12:00"), ("Tuesday", "09:00", "12:00")]);
+    let (project, service) = project_with(&app, &owner, "UTC", hours, 30).await;
+    let mut ids = Vec::new();
+    for at in ["05T09:00", "05T09:30", "06T10:00"] {
+        let resp = app
+            .post(&format!("/api/projects/{project}/bookings"))
+            .as_(&owner)
+            .json(json!({"serviceId": service, "scheduledAt": format!("2099-01-{at}:00Z"), "customerName": "Ann Caller"}))
+            .send()
+            .await;
+        resp.expect(201);
+        ids.push(resp.data()["id"].as_str().unwrap().to_string());
+    }
+    let (from, to) = ("2099-01-05T00:00:00Z", "2099-01-07T00:00:00Z");
+    let monday_free = ["05T10:00", "05T10:30", "05T11:00", "05T11:30"];
+    let tuesday_free = ["06T09:00", "06T09:30", "06T10:30", "06T11:00", "06T11:30"];
+    let expected = [&monday_free[..], &tuesday_free[..]].concat();
+    assert_eq!(slots(&app, &project, &service, from, to).await, expected);
+
+    let change = |id: &str, body: Value| {
+        app.put(&format!("/api/bookings/{id}"))
+            .as_(&owner)
+            .json(body)
+            .send()
+    };
+    change(&ids[0], json!({"scheduledAt": "2099-01-06T11:00:00Z"}))
+        .await
+        .expect(200);
+    app.delete(&format!("/api/bookings/{}", ids[1]))
+        .as_(&owner)
+        .send()
+        .await
+        .expect(200);
+    change(&ids[2], json!({"status": "CONFIRMED"}))
+        .await
+        .expect(200);
+    assert_eq!(
+        slots(&app, &project, &service, from, to).await,
+        [
+            "05T09:00", "05T09:30", "05T10:00", "05T10:30", "05T11:00", "05T11:30", "06T09:00",
+            "06T09:30", "06T10:30", "06T11:30"
+        ]
+    );
+    let disagreeing = app
+        .count(
+            "WITH live AS (SELECT project_id, busy_day(scheduled_at) AS day, \
+             range_agg(tstzrange(scheduled_at, booking_end(scheduled_at, duration))) AS busy \
+             FROM bookings WHERE project_id IS NOT NULL AND status IN ('PENDING', 'CONFIRMED') \
+             GROUP BY 1, 2), kept AS (SELECT * FROM project_busy_days WHERE NOT isempty(busy)) \
+             SELECT (SELECT count(*) FROM (TABLE live EXCEPT TABLE kept) a) \
+             + (SELECT count(*) FROM (TABLE kept EXCEPT TABLE live) b)",
+            &[],
+        )
+        .await;
+    assert_eq!(disagreeing, 0, "busy days differ from the live bookings");
+}
+
 #[tokio::test]
 async fn off_grid_and_back_to_back_bookings_leave_only_whole_free_slots() {
     let app = TestApp::spawn().await;

@@ -55,6 +55,8 @@ async fn the_api_role_cannot_change_the_schema_or_empty_a_table() {
         "DELETE FROM users",
         "DELETE FROM bookings",
         "UPDATE services SET price = 0",
+        "UPDATE project_busy_days SET busy = '{}'",
+        "DELETE FROM project_busy_days",
         "SELECT * FROM refinery_schema_history",
         "DELETE FROM refinery_schema_history",
         "CREATE ROLE injected SUPERUSER",

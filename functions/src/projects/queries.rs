@@ -179,9 +179,9 @@ pub struct Availability {
 
 /// The free slots of `service` in `[from, to)`, in one statement: the project's open windows
 /// in its time zone, stepped by the service's duration from each window's start, minus its
-/// live bookings. The bookings come sorted from `bookings_project_scheduled_idx` alone (a
-/// booking is at most a day long, so those starting a day before `from` are enough). As they
-/// never overlap (`bookings_project_no_overlap`), the free time between them is the gaps
+/// live bookings, read merged by day from `project_busy_days` (a booking is at most a day
+/// long, so the day before `from` is enough). As busy ranges never overlap
+/// (`bookings_project_no_overlap`), the free time between them is the gaps
 /// `[ends[j], starts[j + 1])`: a binary search (`width_bucket`) finds the gaps each window
 /// touches, and slots are generated inside those gaps only, rounded up onto the window's grid
 /// (`date_bin`), instead of testing every slot of every window against the bookings.
@@ -199,12 +199,10 @@ pub async fn availability(
                WHERE id = $1 AND deleted_at IS NULL), \
                s AS (SELECT duration, make_interval(mins => duration) AS step FROM services \
                WHERE id = $2 AND project_id = $1 AND is_active), \
-               busy AS (SELECT array_agg(b.scheduled_at ORDER BY b.scheduled_at) AS starts, \
-               array_agg(b.scheduled_at + make_interval(mins => b.duration) \
-               ORDER BY b.scheduled_at) AS ends \
-               FROM bookings b WHERE b.project_id = $1 AND b.status IN ('PENDING', 'CONFIRMED') \
-               AND b.scheduled_at >= $3::timestamptz - interval '1 day' \
-               AND b.scheduled_at < $4::timestamptz + interval '1 day') \
+               busy AS (SELECT array_agg(lower(r) ORDER BY d.day, r) AS starts, \
+               array_agg(upper(r) ORDER BY d.day, r) AS ends \
+               FROM project_busy_days d, unnest(d.busy) r WHERE d.project_id = $1 \
+               AND d.day BETWEEN busy_day($3) - 1 AND busy_day($4)) \
                SELECT ($5::bytea IS NULL OR use_agent_key($5, $1) IS NOT NULL) AS key_ok, \
                p.time_zone, s.duration, ARRAY(SELECT g FROM (\
                SELECT generate_series(date_bin(s.step, gap.lo + s.step - interval '1 microsecond', \
