@@ -3,7 +3,7 @@
 -- reads about one row a day of its window instead of every booking in it: on the benchmark's
 -- project (bench/data.sql), 33 rows of one range each instead of 528 bookings to sort.
 --
--- Kept by the trigger below, in the same transaction as every booking write, so it is never
+-- Kept by the triggers below, in the same transaction as every booking write, so it is never
 -- behind. Adding and removing a booking's range is exact because a project's live bookings
 -- never overlap (bookings_project_no_overlap): no other booking covers the time one frees.
 -- A booking is at most a day long, so those that reach into a day start that day or the one
@@ -20,17 +20,13 @@ CREATE FUNCTION busy_day(starts timestamptz) RETURNS date
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$ SELECT (starts AT TIME ZONE 'UTC')::date $$;
 
--- SECURITY DEFINER: the API's role reads the table but cannot write it except through a
--- booking write, so the summary cannot be made to disagree with the bookings.
+-- Takes a booking's old range out of its day and puts its new one in. SECURITY DEFINER: the
+-- API's role reads the table but cannot write it except through a booking write, so the
+-- summary cannot be made to disagree with the bookings.
 CREATE FUNCTION bookings_busy_days() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
 AS $$
 BEGIN
-    IF TG_OP = 'UPDATE'
-       AND (OLD.project_id, OLD.scheduled_at, OLD.duration, OLD.status)
-           IS NOT DISTINCT FROM (NEW.project_id, NEW.scheduled_at, NEW.duration, NEW.status) THEN
-        RETURN NULL;
-    END IF;
     IF TG_OP <> 'INSERT' AND OLD.project_id IS NOT NULL
        AND OLD.status IN ('PENDING', 'CONFIRMED') THEN
         UPDATE project_busy_days
@@ -48,8 +44,22 @@ BEGIN
     RETURN NULL;
 END
 $$;
-CREATE TRIGGER bookings_busy_days AFTER INSERT OR UPDATE OR DELETE ON bookings
-    FOR EACH ROW EXECUTE FUNCTION bookings_busy_days();
+
+-- The WHEN conditions leave the other writes alone without calling the function: a booking
+-- of no project (a user's booking from the catalogue), and an update that moves no time
+-- (notes). For a project's booking the trigger adds 40-80 µs to an insert of about 250 µs
+-- (5,000 inserts in a loop, rolled back, three times each way).
+CREATE TRIGGER bookings_busy_days_insert AFTER INSERT ON bookings FOR EACH ROW
+    WHEN (NEW.project_id IS NOT NULL AND NEW.status IN ('PENDING', 'CONFIRMED'))
+    EXECUTE FUNCTION bookings_busy_days();
+CREATE TRIGGER bookings_busy_days_update AFTER UPDATE ON bookings FOR EACH ROW
+    WHEN ((OLD.project_id IS NOT NULL OR NEW.project_id IS NOT NULL)
+          AND (OLD.project_id, OLD.scheduled_at, OLD.duration, OLD.status)
+              IS DISTINCT FROM (NEW.project_id, NEW.scheduled_at, NEW.duration, NEW.status))
+    EXECUTE FUNCTION bookings_busy_days();
+CREATE TRIGGER bookings_busy_days_delete AFTER DELETE ON bookings FOR EACH ROW
+    WHEN (OLD.project_id IS NOT NULL AND OLD.status IN ('PENDING', 'CONFIRMED'))
+    EXECUTE FUNCTION bookings_busy_days();
 
 INSERT INTO project_busy_days (project_id, day, busy)
 SELECT project_id, busy_day(scheduled_at),
