@@ -7,7 +7,8 @@
 -- behind. Adding and removing a booking's range is exact because a project's live bookings
 -- never overlap (bookings_project_no_overlap): no other booking covers the time one frees.
 -- A booking is at most a day long, so those that reach into a day start that day or the one
--- before. Days that become empty keep their row (an empty multirange).
+-- before. Days that become empty keep their row (an empty multirange). Availability no
+-- longer reads bookings_project_scheduled_idx (V5); the project calendar's list still does.
 CREATE TABLE project_busy_days (
     project_id uuid           NOT NULL REFERENCES projects (id),
     day        date           NOT NULL,
