@@ -41,6 +41,21 @@ async fn slots(app: &TestApp, project: &str, service: &str, from: &str, to: &str
         .collect()
 }
 
+/// The owner books `service` of `project` at `at` (RFC 3339) for a caller without an account.
+async fn book_for_caller(
+    app: &TestApp,
+    owner: &Session,
+    project: &str,
+    service: &str,
+    at: &str,
+) -> TestResponse {
+    app.post(&format!("/api/projects/{project}/bookings"))
+        .as_(owner)
+        .json(json!({"serviceId": service, "scheduledAt": at, "customerName": "Ann Caller"}))
+        .send()
+        .await
+}
+
 #[tokio::test]
 async fn berlin_hours_hold_across_both_daylight_saving_changes() {
     let app = TestApp::spawn().await;
@@ -198,15 +213,11 @@ async fn live_bookings_of_any_service_of_the_project_take_their_slots() {
         60,
     )
     .await;
-    let monday = "2099-01-05";
-    let book = |project: &str, service: &str, hour: &str| {
-        app.post(&format!("/api/projects/{project}/bookings"))
-            .as_(&owner)
-            .json(json!({"serviceId": service, "scheduledAt": format!("{monday}T{hour}:00Z"), "customerName": "Ann Caller"}))
-            .send()
-    };
-    book(project, long, "10:00").await.expect(201);
-    let cancelled = book(project, short, "09:00").await;
+    let at = |hour: &str| format!("2099-01-05T{hour}:00Z");
+    book_for_caller(&app, &owner, project, long, &at("10:00"))
+        .await
+        .expect(201);
+    let cancelled = book_for_caller(&app, &owner, project, short, &at("09:00")).await;
     cancelled.expect(201);
     let id = cancelled.data()["id"].as_str().unwrap();
     app.delete(&format!("/api/bookings/{id}"))
@@ -214,7 +225,9 @@ async fn live_bookings_of_any_service_of_the_project_take_their_slots() {
         .send()
         .await
         .expect(200);
-    book(&other, &other_service, "11:00").await.expect(201);
+    book_for_caller(&app, &owner, &other, &other_service, &at("11:00"))
+        .await
+        .expect(201);
     let (from, to) = ("2099-01-05T00:00:00Z", "2099-01-06T00:00:00Z");
     assert_eq!(
         slots(&app, project, long, from, to).await,
@@ -237,12 +250,8 @@ async fn moved_cancelled_and_confirmed_bookings_show_at_once() {
     let (project, service) = project_with(&app, &owner, "UTC", hours, 30).await;
     let mut ids = Vec::new();
     for at in ["05T09:00", "05T09:30", "06T10:00"] {
-        let resp = app
-            .post(&format!("/api/projects/{project}/bookings"))
-            .as_(&owner)
-            .json(json!({"serviceId": service, "scheduledAt": format!("2099-01-{at}:00Z"), "customerName": "Ann Caller"}))
-            .send()
-            .await;
+        let at = format!("2099-01-{at}:00Z");
+        let resp = book_for_caller(&app, &owner, &project, &service, &at).await;
         resp.expect(201);
         ids.push(resp.data()["id"].as_str().unwrap().to_string());
     }
@@ -298,12 +307,15 @@ async fn off_grid_and_back_to_back_bookings_leave_only_whole_free_slots() {
     let (project, long, short) = (project.as_str(), long.as_str(), short.as_str());
     // 09:10-09:40 off the grid; 10:30-11:00 and 11:00-11:30 back to back.
     for at in ["09:10", "10:30", "11:00"] {
-        app.post(&format!("/api/projects/{project}/bookings"))
-            .as_(&owner)
-            .json(json!({"serviceId": short, "scheduledAt": format!("2099-01-05T{at}:00Z"), "customerName": "Ann Caller"}))
-            .send()
-            .await
-            .expect(201);
+        book_for_caller(
+            &app,
+            &owner,
+            project,
+            short,
+            &format!("2099-01-05T{at}:00Z"),
+        )
+        .await
+        .expect(201);
     }
     let to = "2099-01-06T00:00:00Z";
     let day = "2099-01-05T00:00:00Z";
