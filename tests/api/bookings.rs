@@ -176,6 +176,38 @@ async fn overlapping_bookings_conflict_but_adjacent_and_cancelled_ones_do_not() 
     .expect(201);
 }
 
+/// The overlap constraints index `booking_end(start, minutes)`, so it must be exactly
+/// `start + minutes` whatever the session's time zone, daylight-saving changes included.
+#[tokio::test]
+async fn a_bookings_end_is_its_start_plus_its_minutes_in_any_session_time_zone() {
+    let app = TestApp::spawn().await;
+    let db = app.sql().await;
+    for zone in [
+        "UTC",
+        "Europe/Berlin",
+        "America/New_York",
+        "Australia/Lord_Howe",
+    ] {
+        db.batch_execute(&format!("SET TimeZone = '{zone}'"))
+            .await
+            .unwrap();
+        let row = db
+            .query_one(
+                "SELECT count(*), count(*) FILTER (WHERE booking_end(t, m) \
+                 IS DISTINCT FROM t + make_interval(mins => m)) \
+                 FROM (SELECT generate_series(timestamptz '2099-03-20', '2099-04-10', '7 min') \
+                 UNION ALL SELECT generate_series(timestamptz '2099-10-15', '2099-11-10', '7 min')) \
+                 AS s(t), generate_series(1, 1440, 89) AS m",
+                &[],
+            )
+            .await
+            .unwrap();
+        let (checked, wrong): (i64, i64) = (row.get(0), row.get(1));
+        assert!(checked > 100_000, "{zone}: {checked}");
+        assert_eq!(wrong, 0, "{zone}");
+    }
+}
+
 #[tokio::test]
 async fn simultaneous_overlapping_bookings_yield_exactly_one() {
     const N: usize = 25;
