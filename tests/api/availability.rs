@@ -101,6 +101,26 @@ async fn berlin_hours_hold_across_both_daylight_saving_changes() {
     );
 }
 
+/// Sunday 02:30-03:00 in Berlin does not exist on 29 March 2099 (its 02:30 reads as 01:30Z,
+/// its 03:00 as 01:00Z): that day has no slot and the request still succeeds; a week later
+/// the same hours are 00:30Z-01:00Z.
+#[tokio::test]
+async fn hours_inside_the_skipped_spring_hour_have_no_slots_that_day() {
+    let app = TestApp::spawn().await;
+    let owner = app.user().await;
+    let schedule = week(&[("Sunday", "02:30", "03:00")]);
+    let (project, service) = project_with(&app, &owner, "Europe/Berlin", schedule, 30).await;
+    let found = slots(
+        &app,
+        &project,
+        &service,
+        "2099-03-28T00:00:00Z",
+        "2099-04-06T00:00:00Z",
+    )
+    .await;
+    assert_eq!(found, ["05T00:30"]);
+}
+
 #[tokio::test]
 async fn new_york_hours_hold_across_the_spring_change() {
     let app = TestApp::spawn().await;
