@@ -56,16 +56,26 @@ async fn book_for_caller(
         .await
 }
 
-#[tokio::test]
-async fn berlin_hours_hold_across_both_daylight_saving_changes() {
+/// A new app with one project in `zone`, open on `hours`, offering a service of `minutes`.
+async fn open_on(
+    zone: &str,
+    hours: &[(&str, &str, &str)],
+    minutes: i32,
+) -> (TestApp, String, String) {
     let app = TestApp::spawn().await;
     let owner = app.user().await;
-    let schedule = week(&[
+    let (project, service) = project_with(&app, &owner, zone, week(hours), minutes).await;
+    (app, project, service)
+}
+
+#[tokio::test]
+async fn berlin_hours_hold_across_both_daylight_saving_changes() {
+    let hours = [
         ("Saturday", "09:00", "11:00"),
         ("Sunday", "01:00", "05:00"),
         ("Monday", "09:00", "11:00"),
-    ]);
-    let (project, service) = project_with(&app, &owner, "Europe/Berlin", schedule, 60).await;
+    ];
+    let (app, project, service) = open_on("Europe/Berlin", &hours, 60).await;
     // 29 March 2099: 02:00 CET becomes 03:00 CEST. Saturday is UTC+1, Monday UTC+2, and
     // Sunday's 01:00-05:00 is three real hours (00:00Z-03:00Z).
     let spring = slots(
@@ -106,31 +116,23 @@ async fn berlin_hours_hold_across_both_daylight_saving_changes() {
 /// the same hours are 00:30Z-01:00Z.
 #[tokio::test]
 async fn hours_inside_the_skipped_spring_hour_have_no_slots_that_day() {
-    let app = TestApp::spawn().await;
-    let owner = app.user().await;
-    let schedule = week(&[("Sunday", "02:30", "03:00")]);
-    let (project, service) = project_with(&app, &owner, "Europe/Berlin", schedule, 30).await;
-    let found = slots(
-        &app,
-        &project,
-        &service,
-        "2099-03-28T00:00:00Z",
-        "2099-04-06T00:00:00Z",
-    )
-    .await;
-    assert_eq!(found, ["05T00:30"]);
+    let (app, project, service) =
+        open_on("Europe/Berlin", &[("Sunday", "02:30", "03:00")], 30).await;
+    let (from, to) = ("2099-03-28T00:00:00Z", "2099-04-06T00:00:00Z");
+    assert_eq!(
+        slots(&app, &project, &service, from, to).await,
+        ["05T00:30"]
+    );
 }
 
 #[tokio::test]
 async fn new_york_hours_hold_across_the_spring_change() {
-    let app = TestApp::spawn().await;
-    let owner = app.user().await;
-    let schedule = week(&[
+    let hours = [
         ("Saturday", "09:00", "11:00"),
         ("Sunday", "01:00", "04:00"),
         ("Monday", "09:00", "11:00"),
-    ]);
-    let (project, service) = project_with(&app, &owner, "America/New_York", schedule, 60).await;
+    ];
+    let (app, project, service) = open_on("America/New_York", &hours, 60).await;
     // 8 March 2099: 02:00 EST becomes 03:00 EDT. Saturday is UTC-5, Monday UTC-4; Sunday's
     // 01:00-04:00 is two real hours (06:00Z-08:00Z).
     let got = slots(
@@ -151,10 +153,8 @@ async fn new_york_hours_hold_across_the_spring_change() {
 
 #[tokio::test]
 async fn a_local_day_that_starts_on_the_previous_utc_day_is_served() {
-    let app = TestApp::spawn().await;
-    let owner = app.user().await;
-    let schedule = week(&[("Monday", "09:00", "12:00")]);
-    let (project, service) = project_with(&app, &owner, "Pacific/Auckland", schedule, 60).await;
+    let monday = [("Monday", "09:00", "12:00")];
+    let (app, project, service) = open_on("Pacific/Auckland", &monday, 60).await;
     // Monday 5 January 2099, 09:00-12:00 in Auckland (UTC+13 in summer) is Sunday 20:00Z-23:00Z.
     let got = slots(
         &app,
