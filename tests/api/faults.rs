@@ -35,11 +35,11 @@ async fn app_on_own_cluster() -> (TestApp, devdb::Cluster) {
     ]
     .into_iter()
     .collect();
-    let app = TestApp {
-        state: booking_api::shared::state(&|k: &str| settings.get(k).cloned()).unwrap(),
-        database: "booking".into(),
-        database_url: url,
-    };
+    let app = TestApp::new(
+        booking_api::shared::state(&|k: &str| settings.get(k).cloned()).unwrap(),
+        "booking".into(),
+        url,
+    );
     (app, cluster)
 }
 

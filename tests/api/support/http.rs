@@ -85,7 +85,10 @@ impl<'a> RequestBuilder<'a> {
         *req.headers_mut() = self.headers;
         req.extensions_mut()
             .insert(ConnectInfo(SocketAddr::new(self.source_ip, 50000)));
-        let resp = booking_api::server::app(self.app.state.clone())
+        let resp = self
+            .app
+            .router
+            .clone()
             .oneshot(req)
             .await
             .unwrap_or_else(|e| match e {});

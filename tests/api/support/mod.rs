@@ -279,11 +279,7 @@ impl TestAppBuilder {
         settings.extend(self.settings);
         let source = |k: &str| settings.get(k).cloned();
         let state = booking_api::shared::state(&source).expect("test state");
-        Some(TestApp {
-            state,
-            database,
-            database_url,
-        })
+        Some(TestApp::new(state, database, database_url))
     }
 }
 
@@ -292,6 +288,19 @@ pub struct TestApp {
     pub state: AppState,
     pub database: String,
     pub database_url: String,
+    /// Built once, like the local server's: what a function keeps between requests stays.
+    pub router: axum::Router,
+}
+
+impl TestApp {
+    pub fn new(state: AppState, database: String, database_url: String) -> Self {
+        Self {
+            router: booking_api::server::app(state.clone()),
+            state,
+            database,
+            database_url,
+        }
+    }
 }
 
 /// A signed-in user.
