@@ -310,13 +310,75 @@ async fn moved_cancelled_and_confirmed_bookings_show_at_once() {
             "WITH live AS (SELECT project_id, busy_day(scheduled_at) AS day, \
              range_agg(tstzrange(scheduled_at, booking_end(scheduled_at, duration))) AS busy \
              FROM bookings WHERE project_id IS NOT NULL AND status IN ('PENDING', 'CONFIRMED') \
-             GROUP BY 1, 2), kept AS (SELECT * FROM project_busy_days WHERE NOT isempty(busy)) \
+             GROUP BY 1, 2), kept AS (SELECT project_id, day, busy FROM project_busy_days WHERE NOT isempty(busy)) \
              SELECT (SELECT count(*) FROM (TABLE live EXCEPT TABLE kept) a) \
              + (SELECT count(*) FROM (TABLE kept EXCEPT TABLE live) b)",
             &[],
         )
         .await;
     assert_eq!(disagreeing, 0, "busy days differ from the live bookings");
+}
+
+/// The function keeps the slots it computed (per process) and asks PostgreSQL to compute them
+/// again only when they may have changed: each change that can move a slot shows in the very
+/// next answer for the same window.
+#[tokio::test]
+async fn changed_hours_zone_and_duration_show_at_once() {
+    let app = TestApp::spawn().await;
+    let owner = app.user().await;
+    let hours = week(&[("Monday", "09:00", "11:00")]);
+    let (project, service) = project_with(&app, &owner, "UTC", hours, 60).await;
+    // 2099-01-05 is a Monday.
+    let monday = || {
+        slots(
+            &app,
+            &project,
+            &service,
+            "2099-01-05T00:00:00Z",
+            "2099-01-06T00:00:00Z",
+        )
+    };
+    assert_eq!(monday().await, ["05T09:00", "05T10:00"]);
+    assert_eq!(monday().await, ["05T09:00", "05T10:00"], "asked again");
+    let change = |body: Value| {
+        app.put(&format!("/api/projects/{project}"))
+            .as_(&owner)
+            .json(body)
+            .send()
+    };
+    change(json!({"schedule": week(&[("Monday", "09:00", "10:00")])}))
+        .await
+        .expect(200);
+    assert_eq!(monday().await, ["05T09:00"]);
+    // 09:00 in Berlin is 08:00Z in January.
+    change(json!({"timeZone": "Europe/Berlin"}))
+        .await
+        .expect(200);
+    assert_eq!(monday().await, ["05T08:00"]);
+    let shorter = json!([{"id": service, "name": "Appointment", "duration": 30}]);
+    change(json!({"services": shorter})).await.expect(200);
+    assert_eq!(monday().await, ["05T08:00", "05T08:30"]);
+    // A narrower window inside the same day is cut from the same slots.
+    let later = slots(
+        &app,
+        &project,
+        &service,
+        "2099-01-05T08:15:00Z",
+        "2099-01-05T12:00:00Z",
+    )
+    .await;
+    assert_eq!(later, ["05T08:30"]);
+    // A booking written by another instance of the API, straight into the database.
+    app.sql()
+        .await
+        .execute(
+            "INSERT INTO bookings (service_id, scheduled_at, duration, customer_name) \
+             VALUES ($1::text::uuid, '2099-01-05T08:00:00Z', 30, 'Elsewhere')",
+            &[&service],
+        )
+        .await
+        .unwrap();
+    assert_eq!(monday().await, ["05T08:30"]);
 }
 
 #[tokio::test]

@@ -1,9 +1,11 @@
 //! `GET /api/projects/{id}/availability`: a service's free slots, computed in PostgreSQL.
 //! Public (it carries no customer data); an agent key, when sent, must be this project's.
 
-use axum::Router;
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::routing::get;
+use axum::{Extension, Router};
 use chrono::{DateTime, Duration, Utc};
 use common::auth::Principal;
 use common::error::FieldError;
@@ -14,10 +16,13 @@ use http::{StatusCode, Uri};
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::recent_slots::{self, RecentSlots};
 use super::{NOT_FOUND, queries};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/projects/{id}/availability", get(availability))
+    Router::new()
+        .route("/api/projects/{id}/availability", get(availability))
+        .layer(Extension(RecentSlots::default()))
 }
 
 /// The longest window one request may ask for.
@@ -78,6 +83,7 @@ fn slots<S: serde::Serializer>(slots: &[DateTime<Utc>], s: S) -> Result<S::Ok, S
 
 async fn availability(
     State(state): State<AppState>,
+    Extension(recent): Extension<RecentSlots>,
     principal: Option<Principal>,
     Public((ProjectId(project), Query(window))): Public<(ProjectId, Query<Window>)>,
 ) -> HandlerResult {
@@ -85,13 +91,16 @@ async fn availability(
         Some(Principal::Agent(key)) => Some(key),
         _ => None,
     };
+    let days = recent_slots::Key::around(project, window.service, window.from, window.to);
+    let cached = recent.get(&days);
     let found = queries::availability(
         &state.db().await?,
         project,
         window.service,
-        window.from,
-        window.to,
+        days.from,
+        days.to,
         key,
+        cached.as_ref().map(|entry| entry.version.as_slice()),
     )
     .await?
     .ok_or_else(|| ApiError::internal("availability returned no row"))?;
@@ -102,12 +111,29 @@ async fn availability(
     let duration = found.duration.ok_or_else(|| {
         ApiError::validation("serviceId", "Not an active service of this project")
     })?;
+    let slots: Arc<[DateTime<Utc>]> = match (found.slots, found.version, cached) {
+        (Some(fresh), Some(version), _) => {
+            let slots = Arc::from(fresh);
+            let entry = recent_slots::Entry {
+                version,
+                slots: Arc::clone(&slots),
+            };
+            recent.put(days, entry);
+            slots
+        }
+        (None, _, Some(entry)) => entry.slots,
+        _ => return Err(ApiError::internal("availability returned no slots")),
+    };
     let body = Slots {
         project_id: project,
         service_id: window.service,
         time_zone,
         duration,
-        slots: found.slots,
+        slots: slots
+            .iter()
+            .copied()
+            .filter(|&slot| slot >= window.from && slot < window.to && slot > found.now)
+            .collect(),
     };
     Ok(response::success(StatusCode::OK, &body))
 }

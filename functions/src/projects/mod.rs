@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod keys;
 pub mod model;
 pub mod queries;
+pub mod recent_slots;
 
 use axum::Router;
 use axum::extract::State;
