@@ -1,15 +1,8 @@
 -- GET availability for 31 days from a different day on each request, so that no request
 -- finds its window among those the function keeps (64): each thread walks 90 days of its own,
 -- from the benchmark's window on, all inside the bench project's 312 days of bookings.
--- `id` is a global on purpose (see post_booking.lua).
+-- `id` is the thread's number (latency.lua).
 local counter = 0
-local threads = 0
-id = 0
-
-function setup(thread)
-  thread:set("id", threads)
-  threads = threads + 1
-end
 
 function request()
   counter = counter + 1

@@ -1,3 +1,16 @@
+-- Prepended to every wrk script bench/run uses.
+
+-- Each thread's number (0, 1, ...) as `id`, for scripts that give every request its own slot or
+-- window. A global on purpose: setup() sets it in each thread's own state, which a local
+-- (captured by request() when the script loads) would never see.
+local threads = 0
+id = 0
+
+function setup(thread)
+  thread:set("id", threads)
+  threads = threads + 1
+end
+
 -- Prints one machine-readable line after a run: requests, requests/s, p50 and p99 in milliseconds, errors.
 function done(summary, latency, requests)
   local errors = summary.errors.status + summary.errors.connect + summary.errors.read

@@ -1,15 +1,8 @@
 -- POST /api/projects/{id}/bookings with the bench project's agent key, a fresh free slot per
 -- request: each thread walks its own half-hours from 2030 on, 08:00-15:00 UTC (inside the
 -- project's 08:00-20:00 Berlin hours in winter and summer alike).
--- `id` is a global on purpose (see post_booking.lua).
+-- `id` is the thread's number (latency.lua).
 local counter = 0
-local threads = 0
-id = 0
-
-function setup(thread)
-  thread:set("id", threads)
-  threads = threads + 1
-end
 
 function request()
   counter = counter + 1

@@ -1,15 +1,7 @@
 -- POST /api/bookings with a fresh, never-overlapping 30-minute slot per request: each thread
 -- walks its own sequence of slots from 2030 on.
--- `id` is a global on purpose: setup() sets it in each thread's own state, which a local
--- (captured by request() when the script loads) would never see.
+-- `id` is the thread's number (latency.lua).
 local counter = 0
-local threads = 0
-id = 0
-
-function setup(thread)
-  thread:set("id", threads)
-  threads = threads + 1
-end
 
 function request()
   counter = counter + 1
