@@ -8,7 +8,8 @@ import sys
 
 log_path, marker, out_path = sys.argv[1:]
 lines = open(log_path, encoding="utf-8", errors="replace").read().splitlines()
-start = max(i for i, line in enumerate(lines) if marker in line)
+# Quoted, as psql logs `SELECT 'MARKER'`: a marker may begin another's name.
+start = max(i for i, line in enumerate(lines) if "'%s'" % marker in line)
 statements = []
 i = start + 1
 while i < len(lines):
