@@ -14,9 +14,10 @@ use common::time::query_param;
 use common::{ApiError, AppState, HandlerResult, request, response};
 use http::{StatusCode, Uri};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use uuid::Uuid;
 
-use super::recent_slots::{self, RecentSlots};
+use super::recent_slots::{self, RecentSlots, SlotList};
 use super::{NOT_FOUND, queries};
 
 pub fn router() -> Router<AppState> {
@@ -73,12 +74,7 @@ struct Slots {
     service_id: Uuid,
     time_zone: String,
     duration: i32,
-    #[serde(serialize_with = "slots")]
-    slots: Vec<DateTime<Utc>>,
-}
-
-fn slots<S: serde::Serializer>(slots: &[DateTime<Utc>], s: S) -> Result<S::Ok, S::Error> {
-    s.collect_seq(slots.iter().map(common::time::format))
+    slots: Box<RawValue>,
 }
 
 async fn availability(
@@ -111,9 +107,9 @@ async fn availability(
     let duration = found.duration.ok_or_else(|| {
         ApiError::validation("serviceId", "Not an active service of this project")
     })?;
-    let slots: Arc<[DateTime<Utc>]> = match (found.slots, found.version, cached) {
+    let slots = match (found.slots, found.version, cached) {
         (Some(fresh), Some(version), _) => {
-            let slots = Arc::from(fresh);
+            let slots = Arc::new(SlotList::new(fresh));
             let entry = recent_slots::Entry {
                 version,
                 slots: Arc::clone(&slots),
@@ -130,10 +126,8 @@ async fn availability(
         time_zone,
         duration,
         slots: slots
-            .iter()
-            .copied()
-            .filter(|&slot| slot >= window.from && slot < window.to && slot > found.now)
-            .collect(),
+            .json_between(window.from, window.to, found.now)
+            .map_err(|e| ApiError::internal(format!("slots as JSON: {e}")))?,
     };
     Ok(response::success(StatusCode::OK, &body))
 }

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Days, NaiveTime, Utc};
 use lru::LruCache;
+use serde_json::value::RawValue;
 use uuid::Uuid;
 
 /// At most this many windows are kept. A 31-day window of 5-minute slots, open all day, is
@@ -47,7 +48,55 @@ impl Key {
 #[derive(Debug, Clone)]
 pub struct Entry {
     pub version: Vec<i64>,
-    pub slots: Arc<[DateTime<Utc>]>,
+    pub slots: Arc<SlotList>,
+}
+
+/// Slots in ascending order, with their JSON written once: the slots a request lists are a
+/// run of them (those in its window and after now), so its answer copies that run's text
+/// instead of formatting each slot again (a third of the route's CPU for a 31-day window).
+#[derive(Debug)]
+pub struct SlotList {
+    starts: Vec<DateTime<Utc>>,
+    /// `"2030-03-04T09:00:00.000Z","2030-03-04T09:30:00.000Z",...`
+    json: String,
+    /// Where each slot's text begins in `json`, and where the text would go on after the last.
+    offsets: Vec<usize>,
+}
+
+impl SlotList {
+    /// `starts` must be ascending, as the statement orders them.
+    pub fn new(starts: Vec<DateTime<Utc>>) -> Self {
+        let mut json = String::with_capacity(starts.len() * 27);
+        let mut offsets = Vec::with_capacity(starts.len() + 1);
+        for start in &starts {
+            offsets.push(json.len());
+            json.push('"');
+            json.push_str(&common::time::format(start));
+            json.push_str("\",");
+        }
+        offsets.push(json.len());
+        Self {
+            starts,
+            json,
+            offsets,
+        }
+    }
+
+    /// The JSON array of the slots in `[from, to)` that start after `now`.
+    pub fn json_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Box<RawValue>, serde_json::Error> {
+        let first = self
+            .starts
+            .partition_point(|&start| start < from || start <= now);
+        let end = self.starts.partition_point(|&start| start < to).max(first);
+        let run = &self.json[self.offsets[first]..self.offsets[end]];
+        let array = format!("[{}]", run.strip_suffix(',').unwrap_or(run));
+        RawValue::from_string(array)
+    }
 }
 
 #[derive(Clone)]
@@ -118,7 +167,7 @@ mod tests {
         };
         let entry = |n: i64| Entry {
             version: vec![n],
-            slots: Arc::from([]),
+            slots: Arc::new(SlotList::new(Vec::new())),
         };
         for day in 0..WINDOWS.get() as u64 {
             cache.put(key(day), entry(day as i64));
@@ -128,5 +177,56 @@ mod tests {
         assert!(cache.get(&key(1)).is_none(), "day 1 was the least recent");
         assert_eq!(cache.get(&key(0)).map(|e| e.version), Some(vec![0]));
         assert_eq!(cache.get(&key(1_000)).map(|e| e.version), Some(vec![1_000]));
+    }
+
+    #[test]
+    fn a_window_lists_its_run_of_slots_after_now() {
+        let slots = SlotList::new(
+            ["09:00", "09:30", "10:00", "10:30"]
+                .iter()
+                .map(|t| at(&format!("2030-03-04T{t}:00Z")))
+                .collect(),
+        );
+        let listed = |from: &str, to: &str, now: &str| {
+            let (from, to, now) = (at(from), at(to), at(now));
+            let json = slots.json_between(from, to, now).unwrap();
+            serde_json::from_str::<Vec<String>>(json.get()).unwrap()
+        };
+        let long_ago = "2000-01-01T00:00:00Z";
+        assert_eq!(
+            listed("2030-03-04T00:00:00Z", "2030-03-05T00:00:00Z", long_ago),
+            [
+                "2030-03-04T09:00:00.000Z",
+                "2030-03-04T09:30:00.000Z",
+                "2030-03-04T10:00:00.000Z",
+                "2030-03-04T10:30:00.000Z"
+            ]
+        );
+        assert_eq!(
+            listed("2030-03-04T09:30:00Z", "2030-03-04T10:30:00Z", long_ago),
+            ["2030-03-04T09:30:00.000Z", "2030-03-04T10:00:00.000Z"],
+            "from is inclusive, to exclusive"
+        );
+        assert_eq!(
+            listed(
+                "2030-03-04T00:00:00Z",
+                "2030-03-05T00:00:00Z",
+                "2030-03-04T09:30:00Z"
+            ),
+            ["2030-03-04T10:00:00.000Z", "2030-03-04T10:30:00.000Z"],
+            "a slot starting now is past"
+        );
+        assert!(listed("2030-03-04T11:00:00Z", "2030-03-05T00:00:00Z", long_ago).is_empty());
+        assert!(
+            listed(
+                "2030-03-04T10:00:00Z",
+                "2030-03-05T00:00:00Z",
+                "2031-01-01T00:00:00Z"
+            )
+            .is_empty()
+        );
+        let none = SlotList::new(Vec::new());
+        let json = none.json_between(at(long_ago), at(long_ago), at(long_ago));
+        assert_eq!(json.unwrap().get(), "[]");
     }
 }
