@@ -13,9 +13,12 @@ use lru::LruCache;
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
-/// At most this many windows are kept. A 31-day window of 5-minute slots, open all day, is
-/// 9,216 slots (74 kB), so the worst case stays under 5 MB.
+/// At most this many windows are kept,
 const WINDOWS: NonZeroUsize = NonZeroUsize::new(64).unwrap();
+/// and at most this many slots in all: a slot takes 47 bytes here (its instant, its JSON, its
+/// offset), so about 4.7 MB. One window holds up to 46,048 (32 days of 1-minute slots, open
+/// 00:00-23:59), so an owner's hours cannot make an instance hold more.
+const SLOTS: usize = 100_000;
 
 /// Which slots: a service of a project, over whole UTC days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -82,6 +85,10 @@ impl SlotList {
         }
     }
 
+    pub fn count(&self) -> usize {
+        self.starts.len()
+    }
+
     /// The JSON array of the slots in `[from, to)` that start after `now`.
     pub fn json_between(
         &self,
@@ -100,26 +107,47 @@ impl SlotList {
 }
 
 #[derive(Clone)]
-pub struct RecentSlots(Arc<Mutex<LruCache<Key, Entry>>>);
+pub struct RecentSlots(Arc<Mutex<Kept>>);
+
+struct Kept {
+    windows: LruCache<Key, Entry>,
+    /// The slots of all `windows`.
+    slots: usize,
+}
 
 impl Default for RecentSlots {
     fn default() -> Self {
-        Self(Arc::new(Mutex::new(LruCache::new(WINDOWS))))
+        Self(Arc::new(Mutex::new(Kept {
+            windows: LruCache::new(WINDOWS),
+            slots: 0,
+        })))
     }
 }
 
 impl RecentSlots {
     pub fn get(&self, key: &Key) -> Option<Entry> {
-        self.lock().get(key).cloned()
+        self.lock().windows.get(key).cloned()
     }
 
+    /// Keeps `entry`, dropping the least recently used windows beyond either limit.
     pub fn put(&self, key: Key, entry: Entry) {
-        self.lock().put(key, entry);
+        let mut kept = self.lock();
+        kept.slots += entry.slots.count();
+        // The window `key` replaces, or the one the count limit pushes out.
+        if let Some((_, out)) = kept.windows.push(key, entry) {
+            kept.slots -= out.slots.count();
+        }
+        while kept.slots > SLOTS {
+            let Some((_, out)) = kept.windows.pop_lru() else {
+                break;
+            };
+            kept.slots -= out.slots.count();
+        }
     }
 
-    // A panic elsewhere cannot leave the map half-written (each call is one map operation),
-    // so a poisoned lock is still good to use.
-    fn lock(&self) -> std::sync::MutexGuard<'_, LruCache<Key, Entry>> {
+    // A panic elsewhere cannot leave the map half-written (no call here panics between its
+    // changes), so a poisoned lock is still good to use.
+    fn lock(&self) -> std::sync::MutexGuard<'_, Kept> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -177,6 +205,44 @@ mod tests {
         assert!(cache.get(&key(1)).is_none(), "day 1 was the least recent");
         assert_eq!(cache.get(&key(0)).map(|e| e.version), Some(vec![0]));
         assert_eq!(cache.get(&key(1_000)).map(|e| e.version), Some(vec![1_000]));
+    }
+
+    #[test]
+    fn the_slots_kept_in_all_stay_within_their_limit() {
+        let cache = RecentSlots::default();
+        let key = |day: u64| {
+            let from = at("2030-01-01T00:00:00Z") + Days::new(day);
+            Key::around(Uuid::nil(), Uuid::nil(), from, from + Days::new(1))
+        };
+        let minutes = |n: usize| {
+            let start = at("2030-01-01T00:00:00Z");
+            let starts = (0..n as i64).map(|m| start + chrono::Duration::minutes(m));
+            Arc::new(SlotList::new(starts.collect()))
+        };
+        let big = SLOTS * 2 / 5;
+        for day in 0..3 {
+            let entry = Entry {
+                version: vec![day as i64],
+                slots: minutes(big),
+            };
+            cache.put(key(day), entry);
+        }
+        assert!(cache.get(&key(0)).is_none(), "three would pass the limit");
+        assert!(cache.get(&key(1)).is_some() && cache.get(&key(2)).is_some());
+        // Replacing a window counts its old slots out.
+        for _ in 0..3 {
+            let entry = Entry {
+                version: vec![9],
+                slots: minutes(big),
+            };
+            cache.put(key(2), entry);
+        }
+        assert!(
+            cache.get(&key(1)).is_some(),
+            "{} slots kept",
+            cache.lock().slots
+        );
+        assert_eq!(cache.lock().slots, 2 * big);
     }
 
     #[test]
