@@ -220,22 +220,18 @@ mod tests {
             Arc::new(SlotList::new(starts.collect()))
         };
         let big = SLOTS * 2 / 5;
+        let entry = |version: i64| Entry {
+            version: vec![version],
+            slots: minutes(big),
+        };
         for day in 0..3 {
-            let entry = Entry {
-                version: vec![day as i64],
-                slots: minutes(big),
-            };
-            cache.put(key(day), entry);
+            cache.put(key(day), entry(day as i64));
         }
         assert!(cache.get(&key(0)).is_none(), "three would pass the limit");
         assert!(cache.get(&key(1)).is_some() && cache.get(&key(2)).is_some());
         // Replacing a window counts its old slots out.
         for _ in 0..3 {
-            let entry = Entry {
-                version: vec![9],
-                slots: minutes(big),
-            };
-            cache.put(key(2), entry);
+            cache.put(key(2), entry(9));
         }
         assert!(
             cache.get(&key(1)).is_some(),
