@@ -160,6 +160,12 @@ mod tests {
         s.parse().unwrap()
     }
 
+    /// The window of the `day`-th day of 2030.
+    fn key(day: u64) -> Key {
+        let from = at("2030-01-01T00:00:00Z") + Days::new(day);
+        Key::around(Uuid::nil(), Uuid::nil(), from, from + Days::new(1))
+    }
+
     #[test]
     fn a_window_is_widened_to_the_utc_days_it_touches() {
         let key = Key::around(
@@ -189,10 +195,6 @@ mod tests {
     #[test]
     fn the_least_recently_used_window_goes_first() {
         let cache = RecentSlots::default();
-        let key = |day: u64| {
-            let from = at("2030-01-01T00:00:00Z") + Days::new(day);
-            Key::around(Uuid::nil(), Uuid::nil(), from, from + Days::new(1))
-        };
         let entry = |n: i64| Entry {
             version: vec![n],
             slots: Arc::new(SlotList::new(Vec::new())),
@@ -210,10 +212,6 @@ mod tests {
     #[test]
     fn the_slots_kept_in_all_stay_within_their_limit() {
         let cache = RecentSlots::default();
-        let key = |day: u64| {
-            let from = at("2030-01-01T00:00:00Z") + Days::new(day);
-            Key::around(Uuid::nil(), Uuid::nil(), from, from + Days::new(1))
-        };
         let minutes = |n: usize| {
             let start = at("2030-01-01T00:00:00Z");
             let starts = (0..n as i64).map(|m| start + chrono::Duration::minutes(m));
