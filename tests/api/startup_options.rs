@@ -37,3 +37,29 @@ async fn api_connections_carry_the_configured_statement_timeout() {
     let timeout: String = rows[0].get(0);
     assert_eq!(timeout, "1234ms");
 }
+
+/// Statements are planned once per connection. Left to choose, PostgreSQL plans a statement
+/// again on every execution once its statistics make a custom plan look cheaper (the
+/// availability check did, after a project's calendar grew), and always on the first five.
+#[tokio::test]
+async fn api_statements_run_on_plans_made_once_per_connection() {
+    let app = TestApp::spawn().await;
+    let user = app.user().await;
+    for _ in 0..3 {
+        app.get("/api/auth/me").as_(&user).send().await.expect(200);
+    }
+    // Requests one after another share one pooled connection: this one.
+    let db = app.state.db().await.expect("the API's connection");
+    let rows = db
+        .query(
+            "SELECT coalesce(sum(generic_plans), 0)::int, coalesce(sum(custom_plans), 0)::int \
+             FROM pg_prepared_statements",
+            &[],
+            "plans of this connection",
+        )
+        .await
+        .expect("pg_prepared_statements");
+    let (generic, custom): (i32, i32) = (rows[0].get(0), rows[0].get(1));
+    assert!(generic >= 3, "{generic} executions on generic plans");
+    assert_eq!(custom, 0, "custom plans made");
+}
