@@ -503,3 +503,51 @@ async fn bad_windows_and_foreign_services_are_refused() {
     .await
     .expect(404);
 }
+
+/// The booking routes accept a start inside the hours (`within_hours()`) exactly where
+/// availability finds open hours (`open_windows()`): compared at every quarter hour of weeks
+/// with a daylight-saving change, for stays of 15 to 150 minutes, with a day closed with empty
+/// times among them.
+#[tokio::test]
+async fn bookable_hours_match_the_open_windows_across_daylight_saving_changes() {
+    let app = TestApp::spawn().await;
+    let mut schedule = week(&[
+        ("Saturday", "09:00", "11:00"),
+        ("Sunday", "01:00", "05:00"),
+        ("Monday", "00:00", "02:30"),
+        ("Friday", "22:00", "23:59"),
+    ]);
+    schedule[1] = json!({"day": "Tuesday", "enabled": false, "start": "", "end": ""});
+    let weeks = [
+        ("Europe/Berlin", "2099-03-25"),
+        ("Europe/Berlin", "2099-10-21"),
+        ("America/New_York", "2099-03-05"),
+        ("Pacific/Auckland", "2099-04-01"),
+        ("Pacific/Auckland", "2099-09-23"),
+    ];
+    for (zone, first_day) in weeks {
+        let row = app
+            .sql()
+            .await
+            .query_one(
+                "SELECT count(*) FILTER (WHERE within_hours($1::text::jsonb, $2, t, m)), \
+                        count(*) FILTER (WHERE within_hours($1::text::jsonb, $2, t, m) \
+                            IS DISTINCT FROM EXISTS (\
+                            SELECT 1 FROM open_windows($1::text::jsonb, $2, t, t) w \
+                            WHERE w.opens <= t AND t + make_interval(mins => m) <= w.closes)) \
+                 FROM generate_series($3::text::timestamptz, \
+                                      $3::text::timestamptz + interval '8 days', \
+                                      interval '15 minutes') t, \
+                      unnest(ARRAY[15, 60, 150]) m",
+                &[&schedule.to_string(), &zone, &first_day],
+            )
+            .await
+            .unwrap();
+        let (bookable, disagreeing): (i64, i64) = (row.get(0), row.get(1));
+        assert!(
+            bookable > 50,
+            "{zone} {first_day}: {bookable} bookable starts"
+        );
+        assert_eq!(disagreeing, 0, "{zone} {first_day}");
+    }
+}
