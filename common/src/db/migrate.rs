@@ -41,11 +41,33 @@ pub async fn run(client: &mut tokio_postgres::Client) -> Result<Report, MigrateE
     outcome
 }
 
-/// Names of the embedded migrations, in order (for logs and the migrate function's answer).
+/// Names of the embedded migrations, in the order they apply (for logs and the migrate
+/// function's answer). The runner holds them in file-name order, where V10 sorts before V2.
 pub fn names() -> Vec<String> {
-    embedded::migrations::runner()
-        .get_migrations()
-        .iter()
-        .map(|m| m.to_string())
-        .collect()
+    let runner = embedded::migrations::runner();
+    let mut migrations: Vec<_> = runner.get_migrations().iter().collect();
+    migrations.sort_by_key(|m| m.version());
+    migrations.iter().map(|m| m.to_string()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names;
+
+    #[test]
+    fn names_come_in_the_order_the_migrations_apply() {
+        let names = names();
+        let versions: Vec<u32> = names
+            .iter()
+            .map(|n| {
+                n[1..]
+                    .split("__")
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap()
+            })
+            .collect();
+        assert!(versions.len() >= 10, "{names:?}");
+        assert!(versions.windows(2).all(|w| w[0] < w[1]), "{names:?}");
+    }
 }
