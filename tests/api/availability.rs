@@ -530,15 +530,16 @@ async fn bookable_hours_match_the_open_windows_across_daylight_saving_changes() 
             .sql()
             .await
             .query_one(
-                "SELECT count(*) FILTER (WHERE within_hours($1::text::jsonb, $2, t, m)), \
-                        count(*) FILTER (WHERE within_hours($1::text::jsonb, $2, t, m) \
-                            IS DISTINCT FROM EXISTS (\
-                            SELECT 1 FROM open_windows($1::text::jsonb, $2, t, t) w \
-                            WHERE w.opens <= t AND t + make_interval(mins => m) <= w.closes)) \
-                 FROM generate_series($3::text::timestamptz, \
-                                      $3::text::timestamptz + interval '8 days', \
-                                      interval '15 minutes') t, \
-                      unnest(ARRAY[15, 60, 150]) m",
+                "SELECT count(*) FILTER (WHERE bookable), \
+                        count(*) FILTER (WHERE bookable IS DISTINCT FROM open) \
+                 FROM (SELECT within_hours($1::text::jsonb, $2, t, m) AS bookable, \
+                              EXISTS (SELECT 1 FROM open_windows($1::text::jsonb, $2, t, t) w \
+                                      WHERE w.opens <= t \
+                                        AND t + make_interval(mins => m) <= w.closes) AS open \
+                       FROM generate_series($3::text::timestamptz, \
+                                            $3::text::timestamptz + interval '8 days', \
+                                            interval '15 minutes') t, \
+                            unnest(ARRAY[15, 60, 150]) m) starts",
                 &[&schedule.to_string(), &zone, &first_day],
             )
             .await
