@@ -52,11 +52,7 @@ impl OptionalFromRequestParts<AppState> for Principal {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Option<Self>, ApiError> {
-        Ok(match identity(parts, state) {
-            Identity::Caller(c) => Some(Principal::User(c)),
-            Identity::Agent(key) => Some(Principal::Agent(key)),
-            _ => None,
-        })
+        Option::<Principal>::from_identity(identity(parts, state))
     }
 }
 
@@ -180,14 +176,19 @@ impl<T: FromQuery> Input for Query<T> {
     }
 }
 
-/// Who a protected route serves: a signed-in [`Caller`], or a [`Principal`] where agent keys
-/// are accepted too.
+/// Who a route serves: a signed-in [`Caller`], a [`Principal`] where agent keys are accepted
+/// too, or on a public route an optional one.
 pub trait Credential: Sized + Send + Sync {
     fn from_identity(identity: Identity) -> Result<Self, ApiError>;
 
-    /// The answer to this caller's refused input: 401 when a user's session is gone.
-    fn refusal(&self, state: &AppState, refusal: ApiError)
-    -> impl Future<Output = ApiError> + Send;
+    /// The answer to this caller's refused input: 401 when a user's session is gone or an
+    /// agent key is not live (for the project the path names).
+    fn refusal(
+        &self,
+        state: &AppState,
+        uri: &Uri,
+        refusal: ApiError,
+    ) -> impl Future<Output = ApiError> + Send;
 }
 
 /// For protected routes: the caller, or the 401 the contract asks for.
@@ -201,7 +202,7 @@ impl Credential for Caller {
         }
     }
 
-    async fn refusal(&self, state: &AppState, refusal: ApiError) -> ApiError {
+    async fn refusal(&self, state: &AppState, _: &Uri, refusal: ApiError) -> ApiError {
         crate::session::unless_gone(state, self, refusal).await
     }
 }
@@ -215,17 +216,47 @@ impl Credential for Principal {
         }
     }
 
-    async fn refusal(&self, state: &AppState, refusal: ApiError) -> ApiError {
+    async fn refusal(&self, state: &AppState, uri: &Uri, refusal: ApiError) -> ApiError {
         match self {
-            Principal::User(caller) => caller.refusal(state, refusal).await,
-            Principal::Agent(_) => refusal,
+            Principal::User(caller) => caller.refusal(state, uri, refusal).await,
+            Principal::Agent(key) => {
+                crate::agent_keys::unless_refused(state, key, named_project(uri), refusal).await
+            }
         }
     }
 }
 
-/// A protected route's caller with the request's input. A refused input from a caller whose
-/// session is gone is answered 401, so a revoked token is refused the same way whatever it
-/// sends; that check costs a round trip on the refusal path only.
+/// For public routes a voice agent uses: anyone, but a key that is sent must be live.
+impl Credential for Option<Principal> {
+    fn from_identity(identity: Identity) -> Result<Self, ApiError> {
+        Ok(match identity {
+            Identity::Caller(c) => Some(Principal::User(c)),
+            Identity::Agent(key) => Some(Principal::Agent(key)),
+            Identity::Anonymous | Identity::Invalid => None,
+        })
+    }
+
+    async fn refusal(&self, state: &AppState, uri: &Uri, refusal: ApiError) -> ApiError {
+        match self {
+            Some(Principal::Agent(key)) => {
+                crate::agent_keys::unless_refused(state, key, named_project(uri), refusal).await
+            }
+            // A public route serves a user whatever their session: the refusal stands.
+            Some(Principal::User(_)) | None => refusal,
+        }
+    }
+}
+
+/// The project a `/api/projects/{id}/...` path names, when its id reads as one: the scope a
+/// key is checked in. None elsewhere (a key's own project is then any).
+fn named_project(uri: &Uri) -> Option<Uuid> {
+    let rest = uri.path().strip_prefix("/api/projects/")?;
+    rest.split('/').next()?.parse().ok()
+}
+
+/// A route's caller with the request's input. A refused input from a caller whose session is
+/// gone, or with a key that is not live, is answered 401, so a revoked token or key is refused
+/// the same way whatever it sends; that check costs a round trip on the refusal path only.
 pub struct Authed<T, C = Caller>(pub C, pub T);
 
 impl<T: Input + Send, C: Credential> FromRequest<AppState> for Authed<T, C> {
@@ -237,7 +268,7 @@ impl<T: Input + Send, C: Credential> FromRequest<AppState> for Authed<T, C> {
         let body = collect(body).await?;
         match T::read(&parts, &body, state) {
             Ok(input) => Ok(Self(caller, input)),
-            Err(refusal) => Err(caller.refusal(state, refusal).await),
+            Err(refusal) => Err(caller.refusal(state, &parts.uri, refusal).await),
         }
     }
 }

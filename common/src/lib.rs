@@ -1,6 +1,7 @@
 //! What every function of the booking API shares: configuration, database access, auth,
 //! request parsing and validation, responses and errors.
 
+pub mod agent_keys;
 pub mod auth;
 pub mod body;
 pub mod config;

@@ -302,3 +302,90 @@ async fn a_conversation_saved_with_a_key_belongs_to_its_project() {
         .await
         .expect(429);
 }
+
+/// A key that is not live is refused with 401 whatever the request carries, as a revoked
+/// session is: malformed input does not turn the answer into a 400. A live key's malformed
+/// input is the 400, and nothing is booked or saved either way.
+#[tokio::test]
+async fn a_revoked_or_foreign_key_is_refused_before_its_input() {
+    let app = TestApp::spawn().await;
+    let owner = app.user().await;
+    let (project, service) = project_with(&app, &owner, "UTC", week(&[]), 30).await;
+    let (other, _) = project_with(&app, &owner, "UTC", week(&[]), 30).await;
+    let key = agent_key(&app, &owner, &project).await;
+    let foreign = agent_key(&app, &owner, &other).await;
+    let revoked = agent_key(&app, &owner, &project).await;
+    let keys = app
+        .get(&format!("/api/projects/{project}/keys"))
+        .as_(&owner)
+        .send()
+        .await;
+    // Newest first: the key just made.
+    let revoked_id = keys.data()[0]["id"].as_str().unwrap().to_string();
+    app.delete(&format!("/api/projects/{project}/keys/{revoked_id}"))
+        .as_(&owner)
+        .send()
+        .await
+        .expect(200);
+    // The newest key was revoked: the first one still works.
+    let slots = format!("/api/projects/{project}/availability?serviceId={service}");
+    app.get(&slots).bearer(&key).send().await.expect(200);
+    app.get(&slots).bearer(&revoked).send().await.expect(401);
+
+    let written = || {
+        app.count(
+            "SELECT (SELECT count(*) FROM bookings) + (SELECT count(*) FROM conversations)",
+            &[],
+        )
+    };
+    let before = written().await;
+    let bad_window = format!("{slots}&from=yesterday");
+    let book = format!("/api/projects/{project}/bookings");
+    let bad_booking = json!({"serviceId": "not-a-uuid", "scheduledAt": 7});
+    let bad_conversation = json!({"transcript": "not an object"});
+    for (bad, scope) in [(&revoked, "revoked"), (&foreign, "another project's")] {
+        let resp = app.get(&bad_window).bearer(bad).send().await;
+        assert_eq!(
+            resp.status, 401,
+            "{scope} key, malformed window: {}",
+            resp.body
+        );
+        let resp = app
+            .post(&book)
+            .bearer(bad)
+            .json(bad_booking.clone())
+            .send()
+            .await;
+        assert_eq!(
+            resp.status, 401,
+            "{scope} key, malformed booking: {}",
+            resp.body
+        );
+    }
+    // A conversation names no project: any live key is good there, a revoked one is not.
+    let resp = app
+        .post("/api/conversations")
+        .bearer(&revoked)
+        .json(bad_conversation.clone())
+        .send()
+        .await;
+    assert_eq!(
+        resp.status, 401,
+        "revoked key, malformed conversation: {}",
+        resp.body
+    );
+    for good in [&key, &foreign] {
+        let resp = app
+            .post("/api/conversations")
+            .bearer(good)
+            .json(bad_conversation.clone())
+            .send()
+            .await;
+        assert_eq!(resp.invalid_fields(), ["transcript"], "{}", resp.body);
+    }
+    let resp = app.get(&bad_window).bearer(&key).send().await;
+    assert_eq!(resp.invalid_fields(), ["from"], "{}", resp.body);
+    let resp = app.post(&book).bearer(&key).json(bad_booking).send().await;
+    assert_eq!(resp.status, 400, "{}", resp.body);
+    assert_eq!(written().await, before, "nothing was written");
+}

@@ -9,8 +9,8 @@ use axum::routing::get;
 use bytes::Bytes;
 use common::auth::Principal;
 use common::error::FieldError;
-use common::extract::{Authed, ClientAddress, FromQuery, Query, RawBody};
-use common::{ApiError, AppState, HandlerResult, body, request, response, session};
+use common::extract::{Authed, ClientAddress, Credential, FromQuery, Query, RawBody};
+use common::{ApiError, AppState, HandlerResult, agent_keys, body, request, response, session};
 use http::{HeaderMap, StatusCode, Uri};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -139,11 +139,16 @@ async fn save(
     State(state): State<AppState>,
     principal: Option<Principal>,
     ClientAddress(address): ClientAddress,
+    uri: Uri,
     headers: HeaderMap,
     RawBody(raw): RawBody,
 ) -> HandlerResult {
     let bucket = address_bucket(&address);
-    let input = parse(headers, raw, state.config.http.max_transcript_bytes).await?;
+    let input = match parse(headers, raw, state.config.http.max_transcript_bytes).await {
+        Ok(input) => input,
+        // A key that is not live is refused the same way whatever it sends.
+        Err(refusal) => return Err(principal.refusal(&state, &uri, refusal).await),
+    };
     let transcript = Value::Object(input.transcript);
     let metadata = input.metadata.map(Value::Object);
     let new = NewConversation {
@@ -161,7 +166,7 @@ async fn save(
         .await?
         .ok_or_else(|| ApiError::internal("conversation insert returned no row"))?;
     if !save.key_ok {
-        return Err(crate::projects::key_refused());
+        return Err(agent_keys::refused());
     }
     // Nothing saved: the address is over its limit.
     let saved = save.saved.0.ok_or_else(|| limited(save.retry_after))?;

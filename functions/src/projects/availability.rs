@@ -9,9 +9,9 @@ use axum::{Extension, Router};
 use chrono::{DateTime, Duration, Utc};
 use common::auth::Principal;
 use common::error::FieldError;
-use common::extract::{FromQuery, ProjectId, Public, Query};
+use common::extract::{Authed, FromQuery, ProjectId, Query};
 use common::time::query_param;
-use common::{ApiError, AppState, HandlerResult, request, response};
+use common::{ApiError, AppState, HandlerResult, agent_keys, request, response};
 use http::{StatusCode, Uri};
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -80,8 +80,10 @@ struct Slots {
 async fn availability(
     State(state): State<AppState>,
     Extension(recent): Extension<RecentSlots>,
-    principal: Option<Principal>,
-    Public((ProjectId(project), Query(window))): Public<(ProjectId, Query<Window>)>,
+    Authed(principal, (ProjectId(project), Query(window))): Authed<
+        (ProjectId, Query<Window>),
+        Option<Principal>,
+    >,
 ) -> HandlerResult {
     let key = match &principal {
         Some(Principal::Agent(key)) => Some(key),
@@ -101,7 +103,7 @@ async fn availability(
     .await?
     .ok_or_else(|| ApiError::internal("availability returned no row"))?;
     if !found.key_ok {
-        return Err(super::key_refused());
+        return Err(agent_keys::refused());
     }
     let time_zone = found.time_zone.ok_or(NOT_FOUND)?;
     let duration = found.duration.ok_or_else(|| {

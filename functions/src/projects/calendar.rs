@@ -79,7 +79,7 @@ async fn create(
     if !outcome.authenticated {
         return Err(match principal {
             Principal::User(_) => session::gone(),
-            Principal::Agent(_) => super::key_refused(),
+            Principal::Agent(_) => common::agent_keys::refused(),
         });
     }
     if !outcome.project_found {

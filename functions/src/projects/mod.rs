@@ -32,11 +32,6 @@ pub fn item_router() -> Router<AppState> {
 
 pub const NOT_FOUND: ApiError = ApiError::NotFound("Project not found");
 
-/// The 401 for an agent key that is revoked, unknown, or another project's.
-pub fn key_refused() -> ApiError {
-    ApiError::Unauthorized("Invalid or revoked agent key")
-}
-
 impl Access {
     /// 404 without the (open) project; 403 unless the caller owns it or, where `admins`, is
     /// an administrator.
