@@ -284,7 +284,8 @@ pub async fn book(
         "AND use_agent_key($4, $3) IS NOT NULL), ",
         "proj AS (SELECT id, user_id, schedule, time_zone FROM projects ",
         "WHERE id = $3 AND deleted_at IS NULL), ",
-        "svc AS (SELECT id, duration FROM services WHERE id = $5 AND project_id = $3 AND is_active), ",
+        "svc AS (SELECT id, name, description, duration, price FROM services ",
+        "WHERE id = $5 AND project_id = $3 AND is_active), ",
         "allowed AS (SELECT a.user_id FROM acting a, proj WHERE NOT a.signed_in OR a.user_id = proj.user_id), ",
         "fits AS (SELECT within_hours(proj.schedule, proj.time_zone, $6, svc.duration) AS ok ",
         "FROM proj, svc), ",
@@ -297,9 +298,8 @@ pub async fn book(
         "EXISTS (SELECT 1 FROM proj) AS project_found, EXISTS (SELECT 1 FROM allowed) AS allowed, ",
         "EXISTS (SELECT 1 FROM svc) AS service_found, $6 > now() AS in_future, ",
         "coalesce((SELECT ok FROM fits), false) AS within_hours, ",
-        with_service!(
-            "(SELECT 1) one LEFT JOIN (b JOIN services s ON s.id = b.service_id) ON true"
-        )
+        // The booked service is the one `svc` read: no second read of services.
+        with_service!("(SELECT 1) one LEFT JOIN (b JOIN svc s ON s.id = b.service_id) ON true")
     );
     let (session, user, key) = match booker {
         Principal::User(c) => (Some(c.session_id), Some(c.user_id), None),
