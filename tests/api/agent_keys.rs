@@ -1,11 +1,29 @@
 //! Agent keys: shown once, stored as a hash, revocable at once, limited to their project and
 //! to the three routes an agent uses; hostile keys of every kind are refused.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::availability::next_weekday;
 use crate::projects::{agent_key, project_with, week};
-use crate::support::{TestApp, protected_routes};
+use crate::support::{Session, TestApp, protected_routes};
+
+/// The owner revokes the project's newest key (the list is newest first); answers its entry
+/// as listed before the revocation.
+async fn revoke_newest_key(app: &TestApp, owner: &Session, project: &str) -> Value {
+    let keys = app
+        .get(&format!("/api/projects/{project}/keys"))
+        .as_(owner)
+        .send()
+        .await;
+    let newest = keys.data()[0].clone();
+    let id = newest["id"].as_str().unwrap();
+    app.delete(&format!("/api/projects/{project}/keys/{id}"))
+        .as_(owner)
+        .send()
+        .await
+        .expect(200);
+    newest
+}
 
 #[tokio::test]
 async fn a_key_is_shown_once_and_stored_as_a_hash() {
@@ -147,18 +165,9 @@ async fn revoked_foreign_truncated_and_jwt_shaped_keys_are_refused() {
         }
     }
     // Revoked: refused from the next request on.
-    let keys = app
-        .get(&format!("/api/projects/{project}/keys"))
-        .as_(&owner)
-        .send()
-        .await;
-    let id = keys.data()[0]["id"].as_str().unwrap().to_string();
-    assert!(keys.data()[0]["lastUsedAt"].is_string(), "use is recorded");
-    app.delete(&format!("/api/projects/{project}/keys/{id}"))
-        .as_(&owner)
-        .send()
-        .await
-        .expect(200);
+    let revoked = revoke_newest_key(&app, &owner, &project).await;
+    assert!(revoked["lastUsedAt"].is_string(), "use is recorded");
+    let id = revoked["id"].as_str().unwrap();
     app.get(&slots).bearer(&key).send().await.expect(401);
     app.post(&book)
         .bearer(&key)
@@ -315,18 +324,7 @@ async fn a_revoked_or_foreign_key_is_refused_before_its_input() {
     let key = agent_key(&app, &owner, &project).await;
     let foreign = agent_key(&app, &owner, &other).await;
     let revoked = agent_key(&app, &owner, &project).await;
-    let keys = app
-        .get(&format!("/api/projects/{project}/keys"))
-        .as_(&owner)
-        .send()
-        .await;
-    // Newest first: the key just made.
-    let revoked_id = keys.data()[0]["id"].as_str().unwrap().to_string();
-    app.delete(&format!("/api/projects/{project}/keys/{revoked_id}"))
-        .as_(&owner)
-        .send()
-        .await
-        .expect(200);
+    revoke_newest_key(&app, &owner, &project).await;
     // The newest key was revoked: the first one still works.
     let slots = format!("/api/projects/{project}/availability?serviceId={service}");
     app.get(&slots).bearer(&key).send().await.expect(200);
