@@ -228,7 +228,8 @@ async fn logout_revokes_the_token_on_every_protected_route() {
     assert!(cleared[0].starts_with("token=;"), "{cleared:?}");
     assert!(cleared[0].contains("Max-Age=0"), "{cleared:?}");
 
-    for (method, path) in protected_routes(&session, &booking_id) {
+    let project = uuid::Uuid::new_v4().to_string();
+    for (method, path) in protected_routes(&session, &booking_id, &project) {
         for by_bearer in [false, true] {
             let req = app.request(method.clone(), &path).json(json!({}));
             let req = if by_bearer {

@@ -6,6 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 
+use crate::projects::{project_with, week};
 use crate::support::{Session, TEST_SECRET, TestApp, protected_routes};
 
 fn now() -> i64 {
@@ -155,7 +156,8 @@ async fn hostile_tokens_are_refused_everywhere() {
         .book(&session, service, crate::support::future(2, 10), 30)
         .await;
     let booking = booking.data()["id"].as_str().unwrap().to_string();
-    let routes = protected_routes(&session, &booking);
+    let (project, _) = project_with(&app, &session, "UTC", week(&[]), 30).await;
+    let routes = protected_routes(&session, &booking, &project);
     let mut cases = 0;
     for (name, token) in hostile_tokens(&session) {
         for (method, path) in &routes {
@@ -191,9 +193,13 @@ async fn hostile_tokens_are_refused_everywhere() {
         );
         cases += 1;
     }
-    assert!(cases >= 19 * 21, "{cases} cases");
+    assert!(cases >= 19 * (2 * 21 + 1), "{cases} cases");
+    // Nothing was written: the one booking, the catalogue's service and the project's.
     assert_eq!(app.count("SELECT count(*) FROM bookings", &[]).await, 1);
-    assert_eq!(app.count("SELECT count(*) FROM services", &[]).await, 1);
+    assert_eq!(app.count("SELECT count(*) FROM services", &[]).await, 2);
+    let live = "SELECT count(*) FROM projects WHERE deleted_at IS NULL";
+    assert_eq!(app.count(live, &[]).await, 1);
+    assert_eq!(app.count("SELECT count(*) FROM agent_keys", &[]).await, 0);
 }
 
 #[tokio::test]

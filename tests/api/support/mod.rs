@@ -491,8 +491,14 @@ impl Drop for TestApp {
     }
 }
 
-/// Every protected (method, path), for a caller who owns `booking` and is `session`.
-pub fn protected_routes(session: &Session, booking: &str) -> Vec<(::http::Method, String)> {
+/// Every protected (method, path), for a caller who is `session` and owns `booking` and
+/// `project`: the routes a signed-in caller needs, and a project's bookings, which its agent
+/// key reaches too.
+pub fn protected_routes(
+    session: &Session,
+    booking: &str,
+    project: &str,
+) -> Vec<(::http::Method, String)> {
     use ::http::Method;
     vec![
         (Method::GET, "/api/auth/me".into()),
@@ -506,6 +512,19 @@ pub fn protected_routes(session: &Session, booking: &str) -> Vec<(::http::Method
         (Method::GET, format!("/api/users/{}", session.user_id)),
         (Method::PUT, format!("/api/users/{}", session.user_id)),
         (Method::GET, "/api/conversations".into()),
+        (Method::GET, "/api/projects".into()),
+        (Method::POST, "/api/projects".into()),
+        (Method::GET, format!("/api/projects/{project}")),
+        (Method::PUT, format!("/api/projects/{project}")),
+        (Method::DELETE, format!("/api/projects/{project}")),
+        (Method::GET, format!("/api/projects/{project}/bookings")),
+        (Method::POST, format!("/api/projects/{project}/bookings")),
+        (Method::GET, format!("/api/projects/{project}/keys")),
+        (Method::POST, format!("/api/projects/{project}/keys")),
+        (
+            Method::DELETE,
+            format!("/api/projects/{project}/keys/{}", Uuid::new_v4()),
+        ),
     ]
 }
 
