@@ -8,6 +8,8 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, RngAlgorithm, TestRng, TestRunner};
 use serde_json::{Map, Value};
 
+use booking_api::local::{SEED_AGENT_KEY, SEED_PROJECT};
+
 use crate::support::TestApp;
 
 const CASES: u32 = 1000;
@@ -75,6 +77,19 @@ fn content_type() -> impl Strategy<Value = Option<String>> {
     ]
 }
 
+/// The seed's project half the time, so requests reach its handlers, else any id.
+fn project_id() -> impl Strategy<Value = String> {
+    prop_oneof![Just(SEED_PROJECT.to_string()), "[a-zA-Z0-9%._~-]{0,40}",]
+}
+
+fn project_tail() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop::sample::select(vec!["", "/availability", "/bookings", "/keys"])
+            .prop_map(str::to_string),
+        "[a-zA-Z0-9%._~-]{0,40}".prop_map(|id| format!("/keys/{id}")),
+    ]
+}
+
 fn route() -> impl Strategy<Value = (http::Method, String)> {
     let method = prop::sample::select(vec![
         http::Method::GET,
@@ -96,6 +111,8 @@ fn route() -> impl Strategy<Value = (http::Method, String)> {
         .prop_map(str::to_string),
         "[a-zA-Z0-9%._~-]{0,40}".prop_map(|id| format!("/api/bookings/{id}")),
         "[a-zA-Z0-9%._~-]{0,40}".prop_map(|id| format!("/api/users/{id}")),
+        Just("/api/projects".to_string()),
+        (project_id(), project_tail()).prop_map(|(id, tail)| format!("/api/projects/{id}{tail}")),
     ];
     let query = "[a-zA-Z0-9=&%+._-]{0,40}";
     (method, path, query).prop_map(|(m, p, q)| {
@@ -148,9 +165,10 @@ fn any_request_gets_a_success_or_a_4xx_envelope() {
                 {
                     req = req.header("content-type", ct);
                 }
-                req = match auth % 3 {
+                req = match auth % 4 {
                     0 => req.bearer(&token),
                     1 => req.header("cookie", "token=not.a.token"),
+                    2 => req.bearer(SEED_AGENT_KEY),
                     _ => req,
                 };
                 // TestResponse checks the envelope and JSON content type of every answer.
