@@ -1,6 +1,7 @@
 //! Agent keys: shown once, stored as a hash, revocable at once, limited to their project and
 //! to the three routes an agent uses; hostile keys of every kind are refused.
 
+use http::Method;
 use serde_json::{Value, json};
 
 use crate::availability::next_weekday;
@@ -219,18 +220,13 @@ async fn a_key_reaches_no_other_route() {
     let own_bookings = format!("/api/projects/{project}/bookings");
     let mut routes = protected_routes(&owner, &booking, &project);
     routes.retain(|(method, path)| !(method == "POST" && *path == own_bookings));
-    for path in [
-        "/api/services",
-        "/api/auth/login",
-        "/api/auth/register",
-        "/api/auth/logout",
+    for (method, path) in [
+        (Method::GET, "/api/services"),
+        (Method::POST, "/api/auth/login"),
+        (Method::POST, "/api/auth/register"),
+        (Method::POST, "/api/auth/logout"),
     ] {
-        let method = if path == "/api/services" {
-            "GET"
-        } else {
-            "POST"
-        };
-        routes.push((method.parse().unwrap(), path.to_string()));
+        routes.push((method, path.to_string()));
     }
     for (method, path) in routes {
         let resp = app

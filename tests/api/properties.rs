@@ -13,6 +13,8 @@ use booking_api::local::{SEED_AGENT_KEY, SEED_PROJECT};
 use crate::support::TestApp;
 
 const CASES: u32 = 1000;
+/// Any path segment where an id goes: valid, malformed or empty.
+const ANY_ID: &str = "[a-zA-Z0-9%._~-]{0,40}";
 
 fn json_value() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
@@ -79,14 +81,14 @@ fn content_type() -> impl Strategy<Value = Option<String>> {
 
 /// The seed's project half the time, so requests reach its handlers, else any id.
 fn project_id() -> impl Strategy<Value = String> {
-    prop_oneof![Just(SEED_PROJECT.to_string()), "[a-zA-Z0-9%._~-]{0,40}",]
+    prop_oneof![Just(SEED_PROJECT.to_string()), ANY_ID,]
 }
 
 fn project_tail() -> impl Strategy<Value = String> {
     prop_oneof![
         prop::sample::select(vec!["", "/availability", "/bookings", "/keys"])
             .prop_map(str::to_string),
-        "[a-zA-Z0-9%._~-]{0,40}".prop_map(|id| format!("/keys/{id}")),
+        ANY_ID.prop_map(|id| format!("/keys/{id}")),
     ]
 }
 
@@ -109,8 +111,8 @@ fn route() -> impl Strategy<Value = (http::Method, String)> {
             "/api/conversations",
         ])
         .prop_map(str::to_string),
-        "[a-zA-Z0-9%._~-]{0,40}".prop_map(|id| format!("/api/bookings/{id}")),
-        "[a-zA-Z0-9%._~-]{0,40}".prop_map(|id| format!("/api/users/{id}")),
+        ANY_ID.prop_map(|id| format!("/api/bookings/{id}")),
+        ANY_ID.prop_map(|id| format!("/api/users/{id}")),
         Just("/api/projects".to_string()),
         (project_id(), project_tail()).prop_map(|(id, tail)| format!("/api/projects/{id}{tail}")),
     ];
