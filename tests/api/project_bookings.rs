@@ -185,6 +185,40 @@ async fn an_owners_customer_bookings_are_the_customers_not_the_owners() {
 }
 
 #[tokio::test]
+async fn only_the_owner_or_the_projects_agent_books_its_customers() {
+    let app = TestApp::spawn().await;
+    let owner = app.user().await;
+    let (project, service, monday) = monday_project(&app, &owner).await;
+    let path = format!("/api/projects/{project}/bookings");
+    let at = format!("{monday}T10:00:00Z");
+    for who in [&app.user().await, &app.admin().await] {
+        let resp = app
+            .post(&path)
+            .as_(who)
+            .json(customer(&service, at.clone()))
+            .send()
+            .await;
+        resp.expect(403);
+    }
+    assert_eq!(app.count("SELECT count(*) FROM bookings", &[]).await, 0);
+    let other = app.user().await;
+    let (elsewhere, _, _) = monday_project(&app, &other).await;
+    let foreign_key = agent_key(&app, &other, &elsewhere).await;
+    book_as_agent(&app, &project, &foreign_key, customer(&service, at.clone()))
+        .await
+        .expect(401);
+    assert_eq!(app.count("SELECT count(*) FROM bookings", &[]).await, 0);
+    let resp = app
+        .post(&path)
+        .as_(&owner)
+        .json(customer(&service, at))
+        .send()
+        .await;
+    resp.expect(201);
+    assert!(resp.data()["userId"].is_null(), "the customer's, not the owner's");
+}
+
+#[tokio::test]
 async fn customer_bookings_are_refused_without_a_name_or_with_a_foreign_service() {
     let app = TestApp::spawn().await;
     let owner = app.user().await;
