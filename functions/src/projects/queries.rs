@@ -278,28 +278,13 @@ pub async fn book(
     booker: &Principal,
     new: &CustomerBooking<'_>,
 ) -> Result<Option<Booked>, DbError> {
+    // `book_for_customer()` (migrations/V12) decides and books in one call: the key's lookup,
+    // the calendar lock and the insert share this statement.
     let sql = concat!(
-        "WITH acting AS (SELECT c.id AS user_id, true AS signed_in FROM live_caller($1, $2) c ",
-        "UNION ALL SELECT NULL, false WHERE $4::bytea IS NOT NULL ",
-        "AND use_agent_key($4, $3) IS NOT NULL), ",
-        "proj AS (SELECT id, user_id, schedule, time_zone FROM projects ",
-        "WHERE id = $3 AND deleted_at IS NULL), ",
-        "svc AS (SELECT id, name, description, duration, price FROM services ",
-        "WHERE id = $5 AND project_id = $3 AND is_active), ",
-        "allowed AS (SELECT a.user_id FROM acting a, proj WHERE NOT a.signed_in OR a.user_id = proj.user_id), ",
-        "fits AS (SELECT within_hours(proj.schedule, proj.time_zone, $6, svc.duration) AS ok ",
-        "FROM proj, svc), ",
-        "ok AS (SELECT svc.duration, lock_calendars(NULL, svc.id) ",
-        "FROM allowed, svc, fits WHERE fits.ok AND $6 > now()), ",
-        "b AS (INSERT INTO bookings (user_id, service_id, scheduled_at, duration, notes, ",
-        "customer_name, customer_phone) SELECT NULL, $5, $6, ok.duration, $7, $8, $9 ",
-        "FROM ok RETURNING *) ",
-        "SELECT EXISTS (SELECT 1 FROM acting) AS authenticated, ",
-        "EXISTS (SELECT 1 FROM proj) AS project_found, EXISTS (SELECT 1 FROM allowed) AS allowed, ",
-        "EXISTS (SELECT 1 FROM svc) AS service_found, $6 > now() AS in_future, ",
-        "coalesce((SELECT ok FROM fits), false) AS within_hours, ",
-        // The booked service is the one `svc` read: no second read of services.
-        with_service!("(SELECT 1) one LEFT JOIN (b JOIN svc s ON s.id = b.service_id) ON true")
+        "SELECT r.authenticated, r.project_found, r.allowed, r.service_found, r.in_future, ",
+        "r.within_hours, (r.booking).*, r.service_ref, r.service_name, r.service_description, ",
+        "r.service_duration, r.service_price ",
+        "FROM book_for_customer($1, $2, $3, $4, $5, $6, $7, $8, $9) r"
     );
     let (session, user, key) = match booker {
         Principal::User(c) => (Some(c.session_id), Some(c.user_id), None),
