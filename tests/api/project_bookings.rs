@@ -215,7 +215,10 @@ async fn only_the_owner_or_the_projects_agent_books_its_customers() {
         .send()
         .await;
     resp.expect(201);
-    assert!(resp.data()["userId"].is_null(), "the customer's, not the owner's");
+    assert!(
+        resp.data()["userId"].is_null(),
+        "the customer's, not the owner's"
+    );
 }
 
 #[tokio::test]
