@@ -23,8 +23,20 @@ fn customer(service: &str, at: String) -> Value {
     json!({"serviceId": service, "scheduledAt": at, "customerName": "Ann Caller", "customerPhone": "+49 170 5550123"})
 }
 
+fn calendar(project: &str) -> String {
+    format!("/api/projects/{project}/bookings")
+}
+
+async fn book_as(app: &TestApp, project: &str, who: &Session, body: Value) -> TestResponse {
+    app.post(&calendar(project))
+        .as_(who)
+        .json(body)
+        .send()
+        .await
+}
+
 async fn book_as_agent(app: &TestApp, project: &str, key: &str, body: Value) -> TestResponse {
-    app.post(&format!("/api/projects/{project}/bookings"))
+    app.post(&calendar(project))
         .bearer(key)
         .json(body)
         .send()
@@ -170,12 +182,7 @@ async fn an_owners_customer_bookings_are_the_customers_not_the_owners() {
     let (second, second_service, _) = monday_project(&app, &owner).await;
     let at = format!("{monday}T10:00:00Z");
     for (project, service) in [(&first, &first_service), (&second, &second_service)] {
-        let resp = app
-            .post(&format!("/api/projects/{project}/bookings"))
-            .as_(&owner)
-            .json(customer(service, at.clone()))
-            .send()
-            .await;
+        let resp = book_as(&app, project, &owner, customer(service, at.clone())).await;
         resp.expect(201);
         assert!(resp.data()["userId"].is_null(), "{}", resp.body);
     }
@@ -189,16 +196,11 @@ async fn only_the_owner_or_the_projects_agent_books_its_customers() {
     let app = TestApp::spawn().await;
     let owner = app.user().await;
     let (project, service, monday) = monday_project(&app, &owner).await;
-    let path = format!("/api/projects/{project}/bookings");
     let at = format!("{monday}T10:00:00Z");
     for who in [&app.user().await, &app.admin().await] {
-        let resp = app
-            .post(&path)
-            .as_(who)
-            .json(customer(&service, at.clone()))
-            .send()
-            .await;
-        resp.expect(403);
+        book_as(&app, &project, who, customer(&service, at.clone()))
+            .await
+            .expect(403);
     }
     assert_eq!(app.count("SELECT count(*) FROM bookings", &[]).await, 0);
     let other = app.user().await;
@@ -208,12 +210,7 @@ async fn only_the_owner_or_the_projects_agent_books_its_customers() {
         .await
         .expect(401);
     assert_eq!(app.count("SELECT count(*) FROM bookings", &[]).await, 0);
-    let resp = app
-        .post(&path)
-        .as_(&owner)
-        .json(customer(&service, at))
-        .send()
-        .await;
+    let resp = book_as(&app, &project, &owner, customer(&service, at)).await;
     resp.expect(201);
     assert!(
         resp.data()["userId"].is_null(),
