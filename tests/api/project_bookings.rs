@@ -23,12 +23,12 @@ fn customer(service: &str, at: String) -> Value {
     json!({"serviceId": service, "scheduledAt": at, "customerName": "Ann Caller", "customerPhone": "+49 170 5550123"})
 }
 
-fn calendar(project: &str) -> String {
+fn calendar_path(project: &str) -> String {
     format!("/api/projects/{project}/bookings")
 }
 
 async fn book_as(app: &TestApp, project: &str, who: &Session, body: Value) -> TestResponse {
-    app.post(&calendar(project))
+    app.post(&calendar_path(project))
         .as_(who)
         .json(body)
         .send()
@@ -36,7 +36,7 @@ async fn book_as(app: &TestApp, project: &str, who: &Session, body: Value) -> Te
 }
 
 async fn book_as_agent(app: &TestApp, project: &str, key: &str, body: Value) -> TestResponse {
-    app.post(&calendar(project))
+    app.post(&calendar_path(project))
         .bearer(key)
         .json(body)
         .send()
@@ -66,11 +66,7 @@ async fn the_agent_books_a_caller_with_the_services_duration() {
     assert_eq!(b["status"], "PENDING");
     assert_eq!(b["service"]["id"], service.as_str());
     // The owner sees it in the calendar, and may confirm it like an administrator.
-    let calendar = app
-        .get(&format!("/api/projects/{project}/bookings"))
-        .as_(&owner)
-        .send()
-        .await;
+    let calendar = app.get(&calendar_path(&project)).as_(&owner).send().await;
     calendar.expect(200);
     assert_eq!(calendar.data().as_array().unwrap().len(), 1);
     let id = b["id"].as_str().unwrap();
@@ -106,7 +102,7 @@ async fn the_agent_books_a_caller_with_the_services_duration() {
         .send()
         .await
         .expect(403);
-    app.get(&format!("/api/projects/{project}/bookings"))
+    app.get(&calendar_path(&project))
         .as_(&stranger)
         .send()
         .await
@@ -259,7 +255,7 @@ async fn the_calendar_lists_soonest_first_and_filters() {
         .await
         .expect(201);
     }
-    let path = format!("/api/projects/{project}/bookings");
+    let path = calendar_path(&project);
     let all = app.get(&path).as_(&owner).send().await;
     let times: Vec<_> = all
         .data()
@@ -308,12 +304,12 @@ async fn fifty_simultaneous_requests_for_one_slot_make_one_booking() {
                 .json(json!({"serviceId": service, "scheduledAt": at(i)}))
                 .send(),
             1 => app
-                .post(&format!("/api/projects/{project}/bookings"))
+                .post(&calendar_path(&project))
                 .as_(&owner)
                 .json(body)
                 .send(),
             _ => app
-                .post(&format!("/api/projects/{project}/bookings"))
+                .post(&calendar_path(&project))
                 .bearer(&key)
                 .json(body)
                 .send(),

@@ -14,8 +14,9 @@ use common::error::DbError;
 ///
 /// Every statement that writes a booking first locks its owner's `users` row and its project's
 /// `projects` row, in that order (`lock_calendars()`, or `book_for_customer()` for a booking
-/// without a user; `FOR NO KEY UPDATE`, which foreign-key checks do not wait for). Two in-progress writes of overlapping rows would otherwise wait for
-/// each other inside the constraint check until PostgreSQL's deadlock detector broke the tie,
+/// without a user; `FOR NO KEY UPDATE`, which foreign-key checks do not wait for). Two
+/// in-progress writes of overlapping rows would otherwise wait for each other inside the
+/// constraint check until PostgreSQL's deadlock detector broke the tie,
 /// after `deadlock_timeout` (1 s by default); queued on the calendar instead, the later write
 /// sees the earlier one committed and fails at once with a 409.
 pub const OVERLAP_CONSTRAINTS: [&str; 2] = ["bookings_no_overlap", "bookings_project_no_overlap"];
