@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::availability::next_weekday;
 use crate::projects::{agent_key, project_with, week};
-use crate::support::{Session, TestApp, TestResponse};
+use crate::support::{RequestBuilder, Session, TestApp, TestResponse};
 
 /// A UTC project open Monday 09:00-17:00 with a 60-minute service: (project, service, the
 /// next Monday as `YYYY-MM-DD`).
@@ -27,18 +27,18 @@ fn calendar_path(project: &str) -> String {
     format!("/api/projects/{project}/bookings")
 }
 
+/// A booking request for the project's calendar; who makes it is the caller's to add.
+fn customer_booking<'a>(app: &'a TestApp, project: &str, body: Value) -> RequestBuilder<'a> {
+    app.post(&calendar_path(project)).json(body)
+}
+
 async fn book_as(app: &TestApp, project: &str, who: &Session, body: Value) -> TestResponse {
-    app.post(&calendar_path(project))
-        .as_(who)
-        .json(body)
-        .send()
-        .await
+    customer_booking(app, project, body).as_(who).send().await
 }
 
 async fn book_as_agent(app: &TestApp, project: &str, key: &str, body: Value) -> TestResponse {
-    app.post(&calendar_path(project))
+    customer_booking(app, project, body)
         .bearer(key)
-        .json(body)
         .send()
         .await
 }
@@ -303,16 +303,8 @@ async fn fifty_simultaneous_requests_for_one_slot_make_one_booking() {
                 .as_(&users[i / 3])
                 .json(json!({"serviceId": service, "scheduledAt": at(i)}))
                 .send(),
-            1 => app
-                .post(&calendar_path(&project))
-                .as_(&owner)
-                .json(body)
-                .send(),
-            _ => app
-                .post(&calendar_path(&project))
-                .bearer(&key)
-                .json(body)
-                .send(),
+            1 => customer_booking(&app, &project, body).as_(&owner).send(),
+            _ => customer_booking(&app, &project, body).bearer(&key).send(),
         }
     });
     let resps = futures_util::future::join_all(attempts).await;
