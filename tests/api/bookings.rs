@@ -1,6 +1,7 @@
 //! `GET/POST /api/bookings`: the caller's list, creation rules, and the overlap race.
 
 use serde_json::{Value, json};
+use tokio_postgres::error::SqlState;
 
 use crate::support::{TestApp, future};
 
@@ -354,4 +355,93 @@ async fn bookings_require_a_session() {
         .send()
         .await
         .expect(401);
+}
+
+/// The database keeps the bookings' own rules whoever writes the row (another instance of the
+/// API, an operator's script), on insert and on update: a known status, 1 to 1,440 minutes, a
+/// customer's name of at most 100 characters and phone of at most 32. The limits themselves
+/// are accepted.
+#[tokio::test]
+async fn the_database_refuses_rows_that_break_the_booking_rules() {
+    let app = TestApp::spawn().await;
+    let user = app.user().await;
+    let service = app.service("Haircut", 30, true).await;
+    let sql = app.sql().await;
+    let insert = |day: u32, minutes: i32, status: &'static str, name: String, phone: String| {
+        let sql = &sql;
+        async move {
+            sql.query_one(
+                "INSERT INTO bookings (user_id, service_id, scheduled_at, duration, status, \
+                 customer_name, customer_phone) \
+                 VALUES ($1, $2, $3::text::timestamptz, $4::int4, $5::text, $6::text, $7::text) \
+                 RETURNING id",
+                &[
+                    &user.user_id,
+                    &service,
+                    &format!("2099-03-{day:02}T09:00:00Z"),
+                    &minutes,
+                    &status,
+                    &name,
+                    &phone,
+                ],
+            )
+            .await
+            .map(|row| row.get::<_, uuid::Uuid>(0))
+        }
+    };
+    fn refused<T: std::fmt::Debug>(result: Result<T, tokio_postgres::Error>, what: &str) {
+        let err = result.expect_err(what);
+        assert_eq!(
+            err.code(),
+            Some(&SqlState::CHECK_VIOLATION),
+            "{what}: {err}"
+        );
+    }
+    let name = |n: usize| "n".repeat(n);
+    let phone = |n: usize| "1".repeat(n);
+
+    refused(
+        insert(1, 30, "LOST", name(5), phone(5)).await,
+        "unknown status",
+    );
+    refused(
+        insert(2, 0, "PENDING", name(5), phone(5)).await,
+        "0 minutes",
+    );
+    refused(
+        insert(3, 1441, "PENDING", name(5), phone(5)).await,
+        "1,441 minutes",
+    );
+    refused(
+        insert(4, 30, "PENDING", name(101), phone(5)).await,
+        "101-character name",
+    );
+    refused(
+        insert(5, 30, "PENDING", name(5), phone(33)).await,
+        "33-character phone",
+    );
+    let kept = insert(6, 1440, "CONFIRMED", name(100), phone(32))
+        .await
+        .expect("the limits themselves");
+
+    for (set, what) in [
+        ("status = 'LOST'", "status updated to an unknown one"),
+        ("duration = 1441", "duration updated past a day"),
+        ("customer_name = repeat('n', 101)", "name updated past 100"),
+        ("customer_phone = repeat('1', 33)", "phone updated past 32"),
+    ] {
+        let update = format!("UPDATE bookings SET {set} WHERE id = $1");
+        refused(sql.execute(&update, &[&kept]).await, what);
+    }
+    let rows: Vec<(String, i32)> = sql
+        .query(
+            "SELECT status::text, duration::int4 FROM bookings WHERE user_id = $1",
+            &[&user.user_id],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(rows, [("CONFIRMED".to_string(), 1440)]);
 }
