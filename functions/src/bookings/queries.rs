@@ -189,6 +189,7 @@ pub struct Change<'a> {
 }
 
 /// Applies `change` only if the status and the time are still `seen`'s; `None` otherwise.
+/// The new status is bound as text: the column's type is the domain `booking_status` (V13).
 pub async fn apply(
     db: &Db,
     change: &Change<'_>,
@@ -198,7 +199,7 @@ pub async fn apply(
         "WITH locked AS (SELECT lock_calendars(ob.user_id, ob.service_id) FROM bookings ob ",
         "WHERE ob.id = $1), ",
         "b AS (UPDATE bookings SET scheduled_at = COALESCE($2, scheduled_at), ",
-        "status = $3, notes = CASE WHEN $4 THEN $5 ELSE notes END, updated_at = now() ",
+        "status = $3::text, notes = CASE WHEN $4 THEN $5 ELSE notes END, updated_at = now() ",
         "WHERE id = $1 AND status = $6 AND scheduled_at = $7 AND EXISTS (SELECT 1 FROM locked) ",
         "RETURNING *) SELECT ",
         with_service!("b JOIN services s ON s.id = b.service_id")
