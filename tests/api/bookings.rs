@@ -367,8 +367,10 @@ async fn the_database_refuses_rows_that_break_the_booking_rules() {
     let user = app.user().await;
     let service = app.service("Haircut", 30, true).await;
     let sql = app.sql().await;
-    let insert = |day: u32, minutes: i32, status: &'static str, name: String, phone: String| {
+    // A row with a name and a phone of the given lengths.
+    let insert = |day: u32, minutes: i32, status: &'static str, name_chars, phone_chars| {
         let sql = &sql;
+        let (name, phone) = ("n".repeat(name_chars), "1".repeat(phone_chars));
         async move {
             sql.query_one(
                 "INSERT INTO bookings (user_id, service_id, scheduled_at, duration, status, \
@@ -397,30 +399,19 @@ async fn the_database_refuses_rows_that_break_the_booking_rules() {
             "{what}: {err}"
         );
     }
-    let name = |n: usize| "n".repeat(n);
-    let phone = |n: usize| "1".repeat(n);
-
-    refused(
-        insert(1, 30, "LOST", name(5), phone(5)).await,
-        "unknown status",
-    );
-    refused(
-        insert(2, 0, "PENDING", name(5), phone(5)).await,
-        "0 minutes",
-    );
-    refused(
-        insert(3, 1441, "PENDING", name(5), phone(5)).await,
-        "1,441 minutes",
-    );
-    refused(
-        insert(4, 30, "PENDING", name(101), phone(5)).await,
-        "101-character name",
-    );
-    refused(
-        insert(5, 30, "PENDING", name(5), phone(33)).await,
-        "33-character phone",
-    );
-    let kept = insert(6, 1440, "CONFIRMED", name(100), phone(32))
+    for (day, minutes, status, name_chars, phone_chars, what) in [
+        (1, 30, "LOST", 5, 5, "unknown status"),
+        (2, 0, "PENDING", 5, 5, "0 minutes"),
+        (3, 1441, "PENDING", 5, 5, "1,441 minutes"),
+        (4, 30, "PENDING", 101, 5, "101-character name"),
+        (5, 30, "PENDING", 5, 33, "33-character phone"),
+    ] {
+        refused(
+            insert(day, minutes, status, name_chars, phone_chars).await,
+            what,
+        );
+    }
+    let kept = insert(6, 1440, "CONFIRMED", 100, 32)
         .await
         .expect("the limits themselves");
 
