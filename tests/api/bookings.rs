@@ -426,7 +426,7 @@ async fn the_database_refuses_rows_that_break_the_booking_rules() {
     }
     let rows: Vec<(String, i32)> = sql
         .query(
-            "SELECT status::text, duration::int4 FROM bookings WHERE user_id = $1",
+            "SELECT status, duration FROM bookings WHERE user_id = $1",
             &[&user.user_id],
         )
         .await
